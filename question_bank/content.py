@@ -13,8 +13,8 @@ Choices made where the format page is silent (documented here so every caller ag
 * Option ids must be consecutive capital letters starting at ``A`` (``A, B, C``); true/false
   options are exactly ``T`` then ``F``.
 * Unknown fields are refused rather than silently kept, so a typo cannot hide a key.
-* A question inside a case stage may have an empty ``stem`` (the stage text is its context) but
-  needs a ``lead_in``.
+* ``stem`` may be empty for sba, mrq, tf and order items (and for questions inside a case stage)
+  when the ``lead_in`` alone asks the question; emq themes and case introductions are required.
 * The normalised copy has text stripped of surrounding whitespace with line endings as ``\\n``,
   ``scoring`` filled with its default (mrq, order), ``mrq`` keys sorted in option order, and
   ``explanation`` / ``references`` / ``media`` always present.
@@ -41,6 +41,7 @@ __all__ = [
     "iter_text_fields",
     "media_refs",
     "normalised_fingerprint",
+    "replace_media_refs",
     "scoring_defaults",
     "strip_for_candidate",
     "validate_content",
@@ -90,9 +91,7 @@ ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 MESSAGES: dict[str, str] = {
     "not_an_object": "{field} must be a JSON object.",
     "unknown_type": "Unknown question type {value!r}; expected one of {allowed}.",
-    "type_not_allowed_in_case": (
-        "A question inside a case stage must be sba, mrq, tf or order; it is {value!r}."
-    ),
+    "type_not_allowed_in_case": ("A question inside a case stage must be sba, mrq, tf or order; it is {value!r}."),
     "missing_field": "{field} is required.",
     "unknown_field": "{field} is not a field of a {type_name} item.",
     "not_a_string": "{field} must be text.",
@@ -101,9 +100,7 @@ MESSAGES: dict[str, str] = {
     "not_a_list": "{field} must be a list.",
     "too_few": "{field}: a {type_name} item needs at least {minimum}; it has {count}.",
     "too_many": "{field}: a {type_name} item allows at most {maximum}; it has {count}.",
-    "option_ids_sequence": (
-        "Option ids of a {type_name} item must be {expected} in that order; found {found}."
-    ),
+    "option_ids_sequence": ("Option ids of a {type_name} item must be {expected} in that order; found {found}."),
     "duplicate_id": "{field}: the id {value!r} is used more than once.",
     "bad_id": "{field}: {value!r} is not a valid id (letters, digits, - and _, at most 32).",
     "unknown_key": "{field}: {value!r} is not one of the option ids ({allowed}).",
@@ -114,9 +111,7 @@ MESSAGES: dict[str, str] = {
         "it has {count} of {options} options keyed."
     ),
     "emq_key_count": "Extended-matching stem {stem!r} needs exactly one key; it has {count}{listing}.",
-    "order_key_permutation": (
-        "The key of an ordering item must list every option id exactly once; {detail}."
-    ),
+    "order_key_permutation": ("The key of an ordering item must list every option id exactly once; {detail}."),
     "duplicate_key": "{field}: the key {value!r} is listed more than once.",
     "unknown_scoring": "{field}: unknown scoring rule {value!r} for a {type_name} item; expected {allowed}.",
     "bad_media_ref": "{field}: {value!r} is not a valid media reference.",
@@ -147,9 +142,7 @@ class ContentError(ValueError):
 
     def __init__(self, errors: list[ContentIssue]) -> None:
         self.errors = list(errors)
-        super().__init__(
-            "; ".join(f"{e.path or '(content)'}: {e.message}" for e in self.errors)
-        )
+        super().__init__("; ".join(f"{e.path or '(content)'}: {e.message}" for e in self.errors))
 
     @property
     def messages(self) -> list[str]:
@@ -171,9 +164,7 @@ class _Collector:
     def add(self, code: str, path: str, **params: Any) -> None:
         params.setdefault("field", path or "content")
         message = MESSAGES[code].format(**params)
-        self.issues.append(
-            ContentIssue(code=code, message=message, params=params, path=path)
-        )
+        self.issues.append(ContentIssue(code=code, message=message, params=params, path=path))
 
 
 def _join(path: str, name: str | int) -> str:
@@ -217,9 +208,7 @@ def _text(
     return value
 
 
-def _list(
-    c: _Collector, obj: Mapping[str, Any], name: str, path: str, *, required: bool
-) -> list[Any]:
+def _list(c: _Collector, obj: Mapping[str, Any], name: str, path: str, *, required: bool) -> list[Any]:
     p = _join(path, name)
     if name not in obj or obj[name] is None:
         if required:
@@ -232,9 +221,7 @@ def _list(
     return value
 
 
-def _check_fields(
-    c: _Collector, obj: Mapping[str, Any], allowed: set[str], path: str, type_name: str
-) -> None:
+def _check_fields(c: _Collector, obj: Mapping[str, Any], allowed: set[str], path: str, type_name: str) -> None:
     for name in obj:
         if name not in allowed:
             c.add("unknown_field", _join(path, str(name)), type_name=type_name)
@@ -264,9 +251,7 @@ def _media(c: _Collector, obj: Mapping[str, Any], path: str) -> list[dict[str, s
             {
                 "ref": ref,
                 "alt": _text(c, item, "alt", ip, required=False, allow_empty=True),
-                "caption": _text(
-                    c, item, "caption", ip, required=False, allow_empty=True
-                ),
+                "caption": _text(c, item, "caption", ip, required=False, allow_empty=True),
             }
         )
     return out
@@ -291,9 +276,7 @@ def _references(c: _Collector, obj: Mapping[str, Any], path: str) -> list[str]:
     return out
 
 
-def _options(
-    c: _Collector, obj: Mapping[str, Any], qtype: str, path: str
-) -> list[dict[str, str]]:
+def _options(c: _Collector, obj: Mapping[str, Any], qtype: str, path: str) -> list[dict[str, str]]:
     type_name = TYPE_NAMES[qtype]
     p = _join(path, "options")
     items = _list(c, obj, "options", path, required=True)
@@ -330,9 +313,7 @@ def _options(
         text = _text(c, item, "text", ip, required=True, allow_empty=False)
         ids.append(oid)
         out.append({"id": oid, "text": text})
-    expected = (
-        ["T", "F"] if qtype == "tf" else [chr(ord("A") + i) for i in range(len(ids))]
-    )
+    expected = ["T", "F"] if qtype == "tf" else [chr(ord("A") + i) for i in range(len(ids))]
     if ids and ids != expected:
         dupes = sorted({x for x in ids if ids.count(x) > 1 and x})
         for d in dupes:
@@ -347,9 +328,7 @@ def _options(
     return out
 
 
-def _key_list(
-    c: _Collector, obj: Mapping[str, Any], path: str, option_ids: list[str]
-) -> list[str]:
+def _key_list(c: _Collector, obj: Mapping[str, Any], path: str, option_ids: list[str]) -> list[str]:
     p = _join(path, "key")
     raw = _list(c, obj, "key", path, required=True)
     keys: list[str] = []
@@ -427,11 +406,10 @@ def _question(c: _Collector, obj: Any, path: str, *, in_case: bool) -> dict[str,
             else:
                 c.add("bad_id", _join(path, "id"), value=qid)
         out["id"] = qid if isinstance(qid, str) else ""
-    out["stem"] = _text(c, obj, "stem", path, required=not in_case, allow_empty=in_case)
+    stem_optional = qtype in ("sba", "mrq", "tf", "order")
+    out["stem"] = _text(c, obj, "stem", path, required=not stem_optional, allow_empty=stem_optional)
     if qtype != "case":
-        out["lead_in"] = _text(
-            c, obj, "lead_in", path, required=True, allow_empty=False
-        )
+        out["lead_in"] = _text(c, obj, "lead_in", path, required=True, allow_empty=False)
 
     if qtype in ("sba", "mrq", "tf", "order"):
         options = _options(c, obj, qtype, path)
@@ -458,12 +436,8 @@ def _question(c: _Collector, obj: Any, path: str, *, in_case: bool) -> dict[str,
             for k in sorted({k for k in keys if keys.count(k) > 1}):
                 c.add("duplicate_key", key_path, value=k)
             keys = [oid for oid in option_ids if oid in keys]
-            if "key" in obj and (
-                not keys or (option_ids and len(keys) >= len(option_ids))
-            ):
-                c.add(
-                    "mrq_key_count", key_path, count=len(keys), options=len(option_ids)
-                )
+            if "key" in obj and (not keys or (option_ids and len(keys) >= len(option_ids))):
+                c.add("mrq_key_count", key_path, count=len(keys), options=len(option_ids))
         elif qtype == "order" and "key" in obj:
             missing = [oid for oid in option_ids if oid not in keys]
             repeated = sorted({k for k in keys if keys.count(k) > 1})
@@ -485,17 +459,13 @@ def _question(c: _Collector, obj: Any, path: str, *, in_case: bool) -> dict[str,
     else:  # case
         out["stages"] = _stages(c, obj, path)
 
-    out["explanation"] = _text(
-        c, obj, "explanation", path, required=False, allow_empty=True
-    )
+    out["explanation"] = _text(c, obj, "explanation", path, required=False, allow_empty=True)
     out["references"] = _references(c, obj, path)
     out["media"] = _media(c, obj, path)
     return out
 
 
-def _emq_stems(
-    c: _Collector, obj: Mapping[str, Any], path: str, option_ids: list[str]
-) -> list[dict[str, Any]]:
+def _emq_stems(c: _Collector, obj: Mapping[str, Any], path: str, option_ids: list[str]) -> list[dict[str, Any]]:
     p = _join(path, "stems")
     items = _list(c, obj, "stems", path, required=True)
     if "stems" in obj and isinstance(obj.get("stems"), list):
@@ -593,9 +563,7 @@ def _stages(c: _Collector, obj: Mapping[str, Any], path: str) -> list[dict[str, 
         raw_questions = _list(c, stage, "questions", sp, required=True)
         if "questions" in stage and isinstance(stage.get("questions"), list):
             if not raw_questions:
-                c.add(
-                    "too_few", qp, type_name="case stage", minimum="1 question", count=0
-                )
+                c.add("too_few", qp, type_name="case stage", minimum="1 question", count=0)
             elif len(raw_questions) > MAX_STAGE_QUESTIONS:
                 c.add(
                     "too_many",
@@ -634,6 +602,37 @@ def validate_content(content: dict[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def replace_media_refs(content: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of ``content`` with media references renamed by ``mapping`` (old ref -> new ref).
+
+    Renames ``media`` list entries and ``![alt](media:<ref>)`` images in every text field; refs not
+    in ``mapping`` are left as they are. Importers name media after file names; the bank calls this
+    to switch to its own media ids.
+    """
+
+    def sub_text(text: str) -> str:
+        return MARKDOWN_MEDIA_RE.sub(
+            lambda m: m.group(0)[: m.start(1) - m.start(0)] + mapping.get(m.group(1), m.group(1)), text
+        )
+
+    def walk(obj: Any, parent_key: str = "") -> Any:
+        if isinstance(obj, dict):
+            out = {}
+            for name, value in obj.items():
+                if name == "ref" and parent_key == "media" and isinstance(value, str):
+                    out[name] = mapping.get(value, value)
+                else:
+                    out[name] = walk(value, name)
+            return out
+        if isinstance(obj, list):
+            return [walk(v, parent_key) for v in obj]
+        if isinstance(obj, str) and parent_key not in ("type", "id", "key", "scoring"):
+            return sub_text(obj)
+        return obj
+
+    return walk(content)
 
 
 def iter_text_fields(content: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -713,9 +712,7 @@ def normalised_fingerprint(content: Mapping[str, Any]) -> str:
         texts = sorted(_fp_text(o.get("text")) for o in options if isinstance(o, dict))
         parts.append("\x1e".join(texts))
         stems = obj.get("stems") or []
-        parts.append(
-            "\x1e".join(_fp_text(s.get("text")) for s in stems if isinstance(s, dict))
-        )
+        parts.append("\x1e".join(_fp_text(s.get("text")) for s in stems if isinstance(s, dict)))
         for stage in obj.get("stages") or []:
             if isinstance(stage, dict):
                 parts.append(_fp_text(stage.get("text")))
@@ -749,28 +746,16 @@ def strip_for_candidate(content: Mapping[str, Any]) -> dict[str, Any]:
             if name in obj:
                 out[name] = obj[name]
         if "options" in obj:
-            out["options"] = [
-                {"id": o.get("id"), "text": o.get("text")}
-                for o in obj["options"]
-                if isinstance(o, dict)
-            ]
+            out["options"] = [{"id": o.get("id"), "text": o.get("text")} for o in obj["options"] if isinstance(o, dict)]
         if "stems" in obj:
-            out["stems"] = [
-                {"id": s.get("id"), "text": s.get("text")}
-                for s in obj["stems"]
-                if isinstance(s, dict)
-            ]
+            out["stems"] = [{"id": s.get("id"), "text": s.get("text")} for s in obj["stems"] if isinstance(s, dict)]
         if "stages" in obj:
             out["stages"] = [
                 {
                     "id": st.get("id"),
                     "text": st.get("text"),
                     "media": _candidate_media(st.get("media")),
-                    "questions": [
-                        question(q)
-                        for q in st.get("questions") or []
-                        if isinstance(q, dict)
-                    ],
+                    "questions": [question(q) for q in st.get("questions") or [] if isinstance(q, dict)],
                 }
                 for st in obj["stages"]
                 if isinstance(st, dict)

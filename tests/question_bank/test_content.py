@@ -10,6 +10,7 @@ from question_bank.content import (
     ContentError,
     media_refs,
     normalised_fingerprint,
+    replace_media_refs,
     scoring_defaults,
     strip_for_candidate,
     validate_content,
@@ -111,9 +112,7 @@ def case(**overrides):
                 "id": "s1",
                 "text": "Stage one.",
                 "media": [{"ref": "dsa-2", "alt": "DSA"}],
-                "questions": [
-                    dict(sba(), id="q1", explanation="secret stage explanation")
-                ],
+                "questions": [dict(sba(), id="q1", explanation="secret stage explanation")],
             },
             {
                 "id": "s2",
@@ -159,10 +158,7 @@ def test_it_normalises_text_keys_and_scoring():
 def test_it_refuses_an_sba_with_two_keys_naming_them():
     with pytest.raises(ContentError) as excinfo:
         validate_content(sba(key=["A", "C"]))
-    assert (
-        excinfo.value.errors[0].message
-        == "A single-best-answer item needs exactly one key; it has 2 (A, C)."
-    )
+    assert excinfo.value.errors[0].message == "A single-best-answer item needs exactly one key; it has 2 (A, C)."
     assert excinfo.value.errors[0].path == "key"
     assert excinfo.value.errors[0].code == "sba_key_count"
 
@@ -213,9 +209,7 @@ def test_it_refuses_empty_option_text_with_its_path():
     options[1]["text"] = "   "
     with pytest.raises(ContentError) as excinfo:
         validate_content(sba(options=options))
-    assert [(e.code, e.path) for e in excinfo.value.errors] == [
-        ("empty_text", "options[1].text")
-    ]
+    assert [(e.code, e.path) for e in excinfo.value.errors] == [("empty_text", "options[1].text")]
 
 
 def test_it_refuses_unknown_fields_and_types():
@@ -232,8 +226,8 @@ def test_it_refuses_unknown_fields_and_types():
 
 def test_it_reports_every_problem_at_once():
     with pytest.raises(ContentError) as excinfo:
-        validate_content(sba(stem="", lead_in=None, key=["A", "B"]))
-    assert set(codes(excinfo)) == {"empty_text", "missing_field", "sba_key_count"}
+        validate_content(sba(stem=7, lead_in=None, key=["A", "B"]))
+    assert set(codes(excinfo)) == {"not_a_string", "missing_field", "sba_key_count"}
 
 
 def test_mrq_needs_one_key_and_fewer_keys_than_options():
@@ -333,6 +327,24 @@ def test_case_refuses_nested_cases_emq_and_a_single_stage():
     assert codes(excinfo) == ["unknown_field"]
 
 
+def test_sba_may_have_an_empty_stem_but_emq_and_case_may_not():
+    assert validate_content(sba(stem=""))["stem"] == ""
+    with pytest.raises(ContentError) as excinfo:
+        validate_content(emq(stem=""))
+    assert [(e.code, e.path) for e in excinfo.value.errors] == [("empty_text", "stem")]
+    with pytest.raises(ContentError) as excinfo:
+        validate_content(case(stem="  "))
+    assert [(e.code, e.path) for e in excinfo.value.errors] == [("empty_text", "stem")]
+
+
+def test_replace_media_refs_renames_lists_and_markdown_images():
+    content = validate_content(case())
+    renamed = replace_media_refs(content, {"ct-1": "101", "angio-3": "103"})
+    assert media_refs(renamed) == ["101", "dsa-2", "103"]
+    assert renamed["stages"][1]["text"] == "Stage two ![angio](media:103)."
+    assert content["media"][0]["ref"] == "ct-1"
+
+
 def test_stage_questions_need_an_id_but_may_have_no_stem():
     good = case()
     good["stages"][0]["questions"][0]["stem"] = ""
@@ -341,9 +353,7 @@ def test_stage_questions_need_an_id_but_may_have_no_stem():
     del bad["stages"][0]["questions"][0]["id"]
     with pytest.raises(ContentError) as excinfo:
         validate_content(bad)
-    assert [(e.code, e.path) for e in excinfo.value.errors] == [
-        ("missing_field", "stages[0].questions[0].id")
-    ]
+    assert [(e.code, e.path) for e in excinfo.value.errors] == [("missing_field", "stages[0].questions[0].id")]
 
 
 def test_media_refs_must_be_safe_and_unique():
@@ -379,9 +389,7 @@ def test_strip_for_candidate_keeps_what_the_candidate_needs():
     question = stripped["stages"][0]["questions"][0]
     assert question["id"] == "q1"
     assert [o["id"] for o in question["options"]] == ["A", "B", "C", "D"]
-    assert stripped["stages"][0]["media"] == [
-        {"ref": "dsa-2", "alt": "DSA", "caption": ""}
-    ]
+    assert stripped["stages"][0]["media"] == [{"ref": "dsa-2", "alt": "DSA", "caption": ""}]
     emq_stripped = strip_for_candidate(validate_content(emq()))
     assert emq_stripped["stems"] == [
         {"id": "1", "text": "Mechanical thrombectomy"},
@@ -396,9 +404,7 @@ def test_strip_for_candidate_drops_unknown_fields_from_unvalidated_content():
 
 def test_media_refs_lists_every_reference_once_in_order():
     content = validate_content(case())
-    content["stages"][0]["questions"][0]["stem"] = (
-        "See ![x](media:ct-1) and ![y](media:extra_4.png)"
-    )
+    content["stages"][0]["questions"][0]["stem"] = "See ![x](media:ct-1) and ![y](media:extra_4.png)"
     assert media_refs(content) == ["ct-1", "dsa-2", "extra_4.png", "angio-3"]
 
 
@@ -412,16 +418,10 @@ def test_fingerprint_ignores_case_width_whitespace_and_option_order():
     )
     assert normalised_fingerprint(a) == normalised_fingerprint(b)
     # NFKC: full-width letters and digits match their ASCII forms.
-    assert normalised_fingerprint(sba(lead_in="ＡＢＣ１")) == normalised_fingerprint(
-        sba(lead_in="abc1")
-    )
+    assert normalised_fingerprint(sba(lead_in="ＡＢＣ１")) == normalised_fingerprint(sba(lead_in="abc1"))
 
 
 def test_fingerprint_changes_when_the_wording_changes():
-    assert normalised_fingerprint(sba()) != normalised_fingerprint(
-        sba(lead_in="Something else?")
-    )
-    assert normalised_fingerprint(case()) != normalised_fingerprint(
-        case(stem="Another case")
-    )
+    assert normalised_fingerprint(sba()) != normalised_fingerprint(sba(lead_in="Something else?"))
+    assert normalised_fingerprint(case()) != normalised_fingerprint(case(stem="Another case"))
     assert len(normalised_fingerprint(tf())) == 64
