@@ -991,9 +991,9 @@ OBJECTIVES: list[Objective] = [
     # VP
     _objective(
         "VP-Q-01",
-        "Select patients: painful osteoporotic compression fracture not responding to medical "
-        "treatment with bone-marrow oedema on MRI, malignant fractures (myeloma, metastasis) and "
-        "aggressive haemangioma.",
+        "Select patients: painful osteoporotic compression fractures that have not responded to "
+        "medical treatment and show bone-marrow oedema on MRI, malignant fractures (myeloma, "
+        "metastasis) and aggressive haemangiomas.",
         "选择患者：内科治疗无效且MRI显示骨髓水肿的疼痛性骨质疏松性压缩骨折、恶性病理性骨折（骨髓瘤、转移瘤）及侵袭性椎体血管瘤。",
     ),
     _objective(
