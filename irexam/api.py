@@ -1,0 +1,35 @@
+"""The API root: an index of the v1 endpoints."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+# Named URL patterns listed at /api/v1/. Apps add theirs as they land.
+API_INDEX = {
+    "me": "api:me",
+    "token": "api:token",
+}
+
+
+class ApiRootApi(APIView):
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        endpoints = serializers.DictField(child=serializers.URLField())
+        schema = serializers.URLField()
+        docs = serializers.URLField()
+
+    @extend_schema(responses=OutputSerializer, summary="Index of the API")
+    def get(self, request: Request) -> Response:
+        endpoints = {name: reverse(url_name, request=request) for name, url_name in API_INDEX.items()}
+        return Response(
+            {
+                "endpoints": endpoints,
+                "schema": reverse("schema", request=request),
+                "docs": reverse("api-docs", request=request),
+            }
+        )
