@@ -372,10 +372,13 @@ def _complete_rows(array: FloatArray) -> FloatArray:
 
 
 def standard_error_of_measurement(sd: float | None, reliability: float | None) -> float | None:
-    """SEM = SD * sqrt(1 - reliability) (``None`` if either is unknown)."""
+    """SEM = SD * sqrt(1 - reliability), reliability clipped to [0, 1] (``None`` if unknown).
+
+    A negative reliability (possible with KR-20/alpha on a poor test) counts as 0: SEM = SD.
+    """
     if sd is None or reliability is None:
         return None
-    return float(sd * math.sqrt(max(0.0, 1.0 - reliability)))
+    return float(sd * math.sqrt(1.0 - min(1.0, max(0.0, reliability))))
 
 
 def score_histogram(totals: ArrayLike, max_score: float) -> list[HistogramBin]:

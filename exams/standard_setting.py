@@ -151,7 +151,7 @@ def hofstee(
     n = ordered.size
 
     def fail_rate(cut: float) -> float:
-        return 100.0 * np.searchsorted(ordered, cut, side="left") / n
+        return float(100.0 * np.searchsorted(ordered, cut, side="left") / n)
 
     def line(cut: float) -> float:
         share = (cut - min_cut_percent) / (max_cut_percent - min_cut_percent)
@@ -177,7 +177,7 @@ def hofstee(
         starts = np.unique(np.concatenate(([min_cut_percent], inside))).tolist()
         ends = [*starts[1:], max_cut_percent]
         for start, end in zip(starts, ends, strict=True):
-            fail = 100.0 * np.searchsorted(ordered, start, side="right") / n
+            fail = float(100.0 * np.searchsorted(ordered, start, side="right") / n)
             if fail >= line(start):
                 cut = start  # the line passes through the curve's vertical step at ``start``
                 break
