@@ -805,7 +805,7 @@ RETAINED_PATIENT_CHARACTERISTICS: frozenset[str] = frozenset(
 
 _CODE_BASIC_PROFILE = ("113100", "DCM", "Basic Application Confidentiality Profile")
 _CODE_RETAIN_PATIENT_CHARACTERISTICS = ("113108", "DCM", "Retain Patient Characteristics Option")
-DEIDENTIFICATION_METHOD = "PS3.15 Annex E Basic Application Level Confidentiality Profile"
+DEIDENTIFICATION_METHOD = "Basic Application Level Confidentiality Profile"  # fits LO (64 chars)
 
 _DUMMY_BY_VR: dict[str, Any] = {
     "PN": "ANONYMOUS",
@@ -1006,9 +1006,10 @@ def deidentify(
             report.uids_replaced.append("MediaStorageSOPInstanceUID")
 
     ds.PatientIdentityRemoved = "YES"
-    ds.DeidentificationMethod = DEIDENTIFICATION_METHOD + (
-        "; Retain Patient Characteristics Option" if retain_patient_characteristics else ""
-    )
+    methods = [DEIDENTIFICATION_METHOD]
+    if retain_patient_characteristics:
+        methods.append("Retain Patient Characteristics Option")
+    ds.DeidentificationMethod = methods if len(methods) > 1 else methods[0]
     codes = [_CODE_BASIC_PROFILE]
     if retain_patient_characteristics:
         codes.append(_CODE_RETAIN_PATIENT_CHARACTERISTICS)
@@ -1535,7 +1536,7 @@ def synthesize_ct_phantom(
         ds = _identified_dataset(_CT_IMAGE_STORAGE, "CT", study_uid, series_uid)
         ds.FrameOfReferenceUID = frame_of_reference
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
-        ds.InstanceNumber = n_slices - k
+        ds.InstanceNumber = k + 1
         ds.ImagePositionPatient = [-field_of_view / 2, -field_of_view / 2, -k * slice_thickness]
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
         ds.SliceThickness = slice_thickness
@@ -1559,8 +1560,7 @@ def synthesize_ct_phantom(
         hu = _ct_slice_hu(size, z, rng)
         stored = np.clip(np.rint(hu) + 1024, 0, 4095).astype("<u2")
         files.append(_finish(ds, stored))
-    # Position order is feet→head (ascending z) when reversed; hand them back in ascending position.
-    return files[::-1]
+    return files[::-1]  # generated head→feet; returned feet→head, i.e. in ascending position
 
 
 def synthesize_xa_cine(
