@@ -39,7 +39,7 @@ def _check_broker() -> dict:
 
     started = time.perf_counter()
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001
         logger.warning("health check: broker unreachable: %s", exc)
