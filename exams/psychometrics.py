@@ -57,6 +57,7 @@ __all__ = [
     "p_values",
     "parse_key_row",
     "parse_response_table",
+    "rasch_log_likelihood",
     "rasch_mml",
     "raw_to_theta",
     "scale_scores",
@@ -769,6 +770,25 @@ def _newton_step(gradient: FloatArray, hessian: FloatArray) -> FloatArray:
             continue
         return np.linalg.solve(chol.T, np.linalg.solve(chol, gradient))
     return gradient / scale
+
+
+def rasch_log_likelihood(
+    scores: ArrayLike,
+    difficulties: ArrayLike,
+    *,
+    quadrature: Literal["gauss-hermite", "rectangular"] = DEFAULT_QUADRATURE,
+    n_quadrature: int = DEFAULT_QUADRATURE_POINTS,
+) -> float:
+    """Marginal log-likelihood of 0/1 ``scores`` at the given difficulties (one per column)."""
+    array = _score_matrix(scores)
+    _dichotomous(array)
+    b = np.asarray(difficulties, dtype=np.float64)
+    if b.shape != (array.shape[1],) or not np.all(np.isfinite(b)):
+        raise ValueError("Give one finite difficulty per unit.")
+    nodes, weights = _quadrature(quadrature, n_quadrature)
+    present = (~np.isnan(array)).astype(np.float64)
+    model = _MarginalRasch(np.nan_to_num(array), present, nodes, weights)
+    return model.posterior(b)[0]
 
 
 def eap_abilities(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 
@@ -408,3 +409,28 @@ def test_classical_statistics_stay_in_their_ranges(scores):
         assert item.d_upper_lower is None or -1 <= item.d_upper_lower <= 1
     alpha = pm.cronbach_alpha(scores)
     assert alpha is None or alpha <= 1 + 1e-12
+
+
+# ------------------------------------------------------------ management command
+
+
+def test_the_item_analysis_command_prints_json_and_refuses_bad_files(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    table = tmp_path / "responses.csv"
+    table.write_text("q1,q2\nA,B\nA,C\nB,B\nA,\n", encoding="utf-8")
+    key = tmp_path / "key.csv"
+    key.write_text("A,B\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("item_analysis", str(table), "--key", str(key), "--rasch", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    # q1: A A B A -> .75; q2: B C B (omit) -> .5
+    assert [item["p"] for item in data["items"]] == pytest.approx([0.75, 0.5])
+    assert data["n_candidates"] == 4 and "b_se" in data["items"][0]
+    out = io.StringIO()
+    call_command("item_analysis", str(table), "--key", "A,B", "--json", stdout=out)
+    assert "b" not in json.loads(out.getvalue())["items"][0]
+    with pytest.raises(CommandError, match="not 0 or 1"):
+        call_command("item_analysis", str(table), "--json")
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("item_analysis", str(tmp_path / "missing.csv"), "--json")
