@@ -1282,7 +1282,7 @@ def convert(
     *,
     preset: str | None = None,
     compress: Compression = None,
-    compresslevel: int = 6,
+    compresslevel: int = 1,
 ) -> ConvertedSeries:
     """Convert ``series`` into a viewer blob and a display-only manifest.
 
@@ -1291,7 +1291,8 @@ def convert(
     other greyscale as uint16 (uint8 when the source is 8-bit with no rescale), colour as uint8 RGB →
     write frames in display order, little-endian → pick the default window: the requested ``preset``,
     else the file's window, else soft tissue for CT, else the value range (angio/auto) → optionally
-    gzip or zlib-compress the blob.
+    gzip or zlib-compress the blob (level 1 by default: on CT it is several times faster than level 6
+    for a blob within a few percent of the size).
     """
     if preset is not None and preset not in WINDOW_PRESETS:
         raise DicomError(f"Unknown window preset {preset!r}; choose one of {', '.join(WINDOW_PRESETS)}.")
