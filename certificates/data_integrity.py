@@ -47,6 +47,7 @@ __all__ = [
     "VerificationResult",
     "PublicKeyResolver",
     "document_loader",
+    "clear_context_caches",
     "canonicalize",
     "hash_data",
     "sign",
@@ -121,6 +122,12 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
 # loader in the process (e.g. pyld's default network loader) can ever feed it. It is bounded by
 # LOCAL_CONTEXTS, since no other URL ever resolves.
 _resolved_context_cache: dict[str, Any] = {}
+
+
+def clear_context_caches() -> None:
+    """Forget parsed and processed contexts (for benchmarks and after replacing a context file)."""
+    _parsed_contexts.clear()
+    _resolved_context_cache.clear()
 
 
 def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
