@@ -573,7 +573,7 @@ def analyse_items(
                 d_upper_lower=_opt(d[j]),
                 omit_rate=omit_rate,
                 options=options,
-                flags=item_flags(p_j, rpb_j, options, int(comment_counts[j]) if comment_counts else 0),
+                flags=item_flags(p_j, rpb_j, options, int(comment_counts[j]) if comment_counts is not None else 0),
             )
         )
     return results
@@ -734,9 +734,13 @@ def rasch_mml(
             scale /= 2.0
         b, loglik, gradient, hessian = candidate, new_loglik, new_gradient, new_hessian
         if np.max(np.abs(scale * step)) < tolerance:
-            converged = True
+            # a vanishing step only counts as convergence at a stationary point
+            converged = bool(np.max(np.abs(gradient)) <= 1e-6 * max(1, n_candidates))
             break
-    covariance = np.linalg.inv(-hessian)
+    try:
+        covariance = np.linalg.inv(-hessian)
+    except np.linalg.LinAlgError:
+        raise ValueError("The Rasch information matrix is singular: the data cannot identify every difficulty.")
     se = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
     estimates = dict(zip(kept.tolist(), zip(b.tolist(), se.tolist(), strict=True), strict=True))
     items = []
