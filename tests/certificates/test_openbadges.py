@@ -220,3 +220,22 @@ def test_a_did_key_issuer_verifies_offline(data, key):
 def test_bad_inputs_are_refused_with_the_field_named(data, change, message):
     with pytest.raises(ob.CredentialInputError, match=message):
         ob.build_credential(change(data))
+
+
+def test_every_optional_field_is_defined_by_the_contexts_and_so_signed(data, key):
+    full = replace(
+        data,
+        issuer=replace(data.issuer, email="office@cert.example.org", image="data:image/png;base64,iVBORw0KGgo="),
+        achievement=replace(
+            data.achievement,
+            field_of_study="Interventional Radiology",
+            human_code="IR-Q-TACE",
+            image="https://cert.example.org/static/tace.png",
+        ),
+        subject=replace(data.subject, identity_salt="s4lt"),
+    )
+    credential = ob.build_credential(full)
+    assert ob.validate_schema(credential) == []
+    # canonicalize() refuses any property the contexts do not define, so signing proves coverage
+    signed = ob.sign_credential(credential, key, VM, ISSUED)
+    assert ob.verify_credential(signed, _resolver(key), ob.status_lookup_from_lists(_status_list(key)), ISSUED).ok
