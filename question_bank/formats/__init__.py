@@ -75,16 +75,76 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.code: f
     for f in (
-        Format("qti21", "IMS QTI 2.1", (".zip", ".xml"), "application/zip", qti21.parse_qti21, qti21.write_qti21, qti.unsupported_qti, qti.lossy_qti),
-        Format("qti3", "1EdTech QTI 3.0", (".zip", ".xml"), "application/zip", qti3.parse_qti3, qti3.write_qti3, qti.unsupported_qti, qti.lossy_qti),
-        Format("moodle", "Moodle XML", (".xml",), "application/xml", moodle.parse_moodle, moodle.write_moodle, moodle.unsupported_moodle, moodle.lossy_moodle),
-        Format("gift", "GIFT", (".gift", ".txt"), "text/plain; charset=utf-8", gift.parse_gift, gift.write_gift, gift.unsupported_gift, gift.lossy_gift),
+        Format(
+            "qti21",
+            "IMS QTI 2.1",
+            (".zip", ".xml"),
+            "application/zip",
+            qti21.parse_qti21,
+            qti21.write_qti21,
+            qti.unsupported_qti,
+            qti.lossy_qti,
+        ),
+        Format(
+            "qti3",
+            "1EdTech QTI 3.0",
+            (".zip", ".xml"),
+            "application/zip",
+            qti3.parse_qti3,
+            qti3.write_qti3,
+            qti.unsupported_qti,
+            qti.lossy_qti,
+        ),
+        Format(
+            "moodle",
+            "Moodle XML",
+            (".xml",),
+            "application/xml",
+            moodle.parse_moodle,
+            moodle.write_moodle,
+            moodle.unsupported_moodle,
+            moodle.lossy_moodle,
+        ),
+        Format(
+            "gift",
+            "GIFT",
+            (".gift", ".txt"),
+            "text/plain; charset=utf-8",
+            gift.parse_gift,
+            gift.write_gift,
+            gift.unsupported_gift,
+            gift.lossy_gift,
+        ),
         Format("aiken", "Aiken", (".txt",), "text/plain; charset=utf-8", aiken.parse_aiken),
-        Format("csv", "CSV (template)", (".csv",), "text/csv; charset=utf-8", tabular.parse_csv, tabular.write_csv, tabular.unsupported_tabular),
-        Format("xlsx", "Excel (template)", (".xlsx",), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", tabular.parse_xlsx, tabular.write_xlsx, tabular.unsupported_tabular),
-        Format("json", "Platform JSON (lossless)", (".json",), "application/json", native.parse_json, native.write_json, native.unsupported_json),
+        Format(
+            "csv",
+            "CSV (template)",
+            (".csv",),
+            "text/csv; charset=utf-8",
+            tabular.parse_csv,
+            tabular.write_csv,
+            tabular.unsupported_tabular,
+        ),
+        Format(
+            "xlsx",
+            "Excel (template)",
+            (".xlsx",),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            tabular.parse_xlsx,
+            tabular.write_xlsx,
+            tabular.unsupported_tabular,
+        ),
+        Format(
+            "json",
+            "Platform JSON (lossless)",
+            (".json",),
+            "application/json",
+            native.parse_json,
+            native.write_json,
+            native.unsupported_json,
+        ),
     )
-}  # fmt: skip
+}
 
 
 def _format(fmt: str) -> Format:

@@ -159,7 +159,8 @@ def parse_moodle(
             else:
                 item.problem(
                     "@type",
-                    f"The Moodle question type {qtype!r} cannot be imported (supported: {', '.join(sorted(SUPPORTED))}).",
+                    f"The Moodle question type {qtype!r} cannot be imported "
+                    f"(supported: {', '.join(sorted(SUPPORTED))}).",
                 )
             continue
         q = ParsedQuestion(content={}, title=title, source_id=source_id, area=area, category=category)
@@ -207,7 +208,8 @@ def parse_moodle(
                 if qtype == "multichoice" and not negative:
                     item.warn(
                         "answer",
-                        "Moodle gave no penalty for wrong choices; imported with partial scoring, which subtracts them.",
+                        "Moodle gave no penalty for wrong choices; "
+                        "imported with partial scoring, which subtracts them.",
                     )
         elif qtype == "truefalse":
             key = []
@@ -305,7 +307,8 @@ def _text_el(tag: str, markdown: str, q: ParsedQuestion, attrs: str = "") -> str
     names = {ref: export_filename(ref, q.media[ref]) for ref in refs}
     body = rewrite_media_links(markdown, {ref: f"@@PLUGINFILE@@/{name}" for ref, name in names.items()})
     files = "".join(
-        f'<file name="{_esc(names[ref])}" path="/" encoding="base64">{base64.b64encode(q.media[ref].data).decode()}</file>'
+        f'<file name="{_esc(names[ref])}" path="/" encoding="base64">'
+        f"{base64.b64encode(q.media[ref].data).decode()}</file>"
         for ref in refs
     )
     return f'<{tag}{attrs} format="markdown"><text>{_cdata(body)}</text>{files}</{tag}>'
@@ -374,7 +377,8 @@ def write_moodle(questions: list[ParsedQuestion]) -> bytes:
             for o in c["options"]:
                 if o["id"] not in used:
                     parts.append(
-                        f'<subquestion format="markdown"><text></text><answer><text>{_esc(markdown_to_plain(o["text"]))}</text></answer></subquestion>'
+                        '<subquestion format="markdown"><text></text>'
+                        f"<answer><text>{_esc(markdown_to_plain(o['text']))}</text></answer></subquestion>"
                     )
         else:  # order
             position = {oid: i for i, oid in enumerate(c["key"], 1)}

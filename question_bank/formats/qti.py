@@ -62,8 +62,55 @@ register_namespace("xsi", "http://www.w3.org/2001/XMLSchema-instance")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TRUE_WORDS = {"true", "t", "yes", "正确", "对", "是"}
 FALSE_WORDS = {"false", "f", "no", "错误", "错", "否"}
-XHTML_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
-              "h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "hr"}  # fmt: skip
+XHTML_TAGS = {
+        "p",
+        "br",
+        "em",
+        "strong",
+        "code",
+        "pre",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "a",
+        "img",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "hr",
+    }
+
+
+#: QTI interactions this platform cannot represent (reported, not guessed at).
+OTHER_INTERACTIONS = [
+    "textEntryInteraction",
+    "extendedTextInteraction",
+    "inlineChoiceInteraction",
+    "hotspotInteraction",
+    "gapMatchInteraction",
+    "sliderInteraction",
+    "hottextInteraction",
+    "graphicGapMatchInteraction",
+    "selectPointInteraction",
+    "uploadInteraction",
+    "drawingInteraction",
+    "mediaInteraction",
+    "customInteraction",
+    "positionObjectInteraction",
+    "graphicOrderInteraction",
+    "graphicAssociateInteraction",
+    "portableCustomInteraction",
+]
 
 
 def _kebab(name: str) -> str:
@@ -184,11 +231,7 @@ class _ItemReader:
         interaction_names = {
             d.el(n) for n in ("choiceInteraction", "orderInteraction", "matchInteraction", "associateInteraction")
         }
-        known_other = {d.el(n) for n in ("textEntryInteraction", "extendedTextInteraction", "inlineChoiceInteraction",
-                                         "hotspotInteraction", "gapMatchInteraction", "sliderInteraction", "hottextInteraction",
-                                         "graphicGapMatchInteraction", "selectPointInteraction", "uploadInteraction",
-                                         "drawingInteraction", "mediaInteraction", "customInteraction", "positionObjectInteraction",
-                                         "graphicOrderInteraction", "graphicAssociateInteraction", "portableCustomInteraction")}  # fmt: skip
+        known_other = {d.el(n) for n in OTHER_INTERACTIONS}
         interactions = [e for e in body.iter() if local_name(e.tag) in interaction_names]
         others = [local_name(e.tag) for e in body.iter() if local_name(e.tag) in known_other]
         if others:
@@ -538,7 +581,8 @@ def write_item(d: Dialect, q: ParsedQuestion, identifier: str, url_for: dict[str
     E = d.el  # noqa: N806
     A = d.at  # noqa: N806
     root = Element(E("assessmentItem"), {
-        "xmlns": d.namespace, "identifier": identifier, "title": q.title or q.label, A("adaptive"): "false", A("timeDependent"): "false",
+        "xmlns": d.namespace, "identifier": identifier, "title": q.title or q.label,
+        A("adaptive"): "false", A("timeDependent"): "false",
         "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": d.schema_location,
     })  # fmt: skip
     if q.language:

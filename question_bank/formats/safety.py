@@ -220,7 +220,8 @@ def read_zip(data: bytes, *, filename: str = "", limits: Limits = DEFAULT_LIMITS
                 )
         if declared_total > limits.max_total_uncompressed:
             raise FormatError(
-                f"The package would expand to {declared_total:,} bytes; the limit is {limits.max_total_uncompressed:,}.",
+                f"The package would expand to {declared_total:,} bytes; "
+                f"the limit is {limits.max_total_uncompressed:,}.",
                 filename,
             )
         files: dict[str, bytes] = {}
