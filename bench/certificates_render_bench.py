@@ -161,7 +161,9 @@ def main() -> None:
     )
     lookup = openbadges.status_lookup_from_lists({LIST_URL: status})
     cjk, warnings = pdf.find_cjk_font()
-    print(f"CJK font: {cjk or 'none (STSong-Light fallback, not embedded)'}; {warnings or ''}")
+    print(f"CJK font: {cjk or 'none (STSong-Light fallback, not embedded)'}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
 
     def sign(i: int) -> dict:
         return openbadges.sign_credential(openbadges.build_credential(_credential_input(i, issued)), key, VM, issued)
