@@ -151,7 +151,9 @@ class Sitting(models.Model):
     form_mode = models.CharField(_("form mode"), max_length=16, choices=FormMode.choices, default=FormMode.FIXED)
     form_count = models.PositiveSmallIntegerField(_("parallel forms"), default=2)
     exposure_limit = models.FloatField(
-        _("exposure limit"), default=0.5, help_text=_("Largest share of forms (per-candidate mode) one item may appear in.")
+        _("exposure limit"),
+        default=0.5,
+        help_text=_("Largest share of forms (per-candidate mode) one item may appear in."),
     )
     grace_seconds = models.PositiveSmallIntegerField(_("network grace (seconds)"), default=30)
     proctors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="proctored_sittings")
@@ -185,6 +187,9 @@ class Form(models.Model):
     label = models.CharField(_("label"), max_length=40)
     seed = models.BigIntegerField(default=0)
     mean_difficulty = models.FloatField(null=True, blank=True)
+    # Per position: type and the option/stem/stage ids a candidate may answer with (no keys),
+    # computed once at assembly so starting and saving never re-read question content.
+    layout = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -361,7 +366,9 @@ class AttemptEvent(models.Model):
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     position = models.PositiveIntegerField(null=True, blank=True)
     seq = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)

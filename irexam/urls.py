@@ -12,6 +12,7 @@ from .api import ApiRootApi
 api_v1 = [
     path("", ApiRootApi.as_view(), name="root"),
     path("", include("accounts.api.urls")),
+    path("", include("exams.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
+    path("exams/", include("exams.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

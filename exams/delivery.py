@@ -1,0 +1,230 @@
+"""Pure delivery rules: form layouts, answer validation, option shuffling, candidate payloads.
+
+No Django imports: these functions take plain content dicts (docs/question-content.md)
+and return plain data, so they are tested and benchmarked alone. Nothing returned
+by ``candidate_item`` may contain a key, an explanation, references or statistics.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from question_bank.content import strip_for_candidate
+from question_bank.markdown import render_markdown
+
+CHOICE_TYPES = {"sba", "tf"}
+SHUFFLED_TYPES = {"sba", "mrq", "emq", "order"}
+MAX_ANSWER_BYTES = 8_000
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit the item (unknown option, wrong shape)."""
+
+
+def layout_entry(position: int, content: Mapping[str, Any]) -> dict[str, Any]:
+    """What a candidate may answer at ``position``: the type and the ids, never the keys."""
+    qtype = content["type"]
+    entry: dict[str, Any] = {"position": position, "type": qtype}
+    if qtype == "case":
+        entry["stages"] = [
+            {
+                "id": stage["id"],
+                "questions": [
+                    {"id": q["id"], "type": q["type"], "options": [o["id"] for o in q.get("options", [])]}
+                    for q in stage.get("questions", [])
+                ],
+            }
+            for stage in content.get("stages", [])
+        ]
+    else:
+        entry["options"] = [o["id"] for o in content.get("options", [])]
+        if qtype == "emq":
+            entry["stems"] = [stem["id"] for stem in content.get("stems", [])]
+    return entry
+
+
+def _check_simple(qtype: str, options: list[str], answer: Mapping[str, Any], where: str) -> dict[str, Any]:
+    allowed = set(options)
+    if qtype in CHOICE_TYPES:
+        choice = answer.get("choice")
+        if choice is None:
+            return {}
+        if not isinstance(choice, str) or choice not in allowed:
+            raise AnswerError(f"{where}: {choice!r} is not one of the options")
+        return {"choice": choice}
+    if qtype == "mrq":
+        choices = answer.get("choices", [])
+        if not isinstance(choices, list) or not all(isinstance(c, str) and c in allowed for c in choices):
+            raise AnswerError(f"{where}: choices must be a list of option ids")
+        if len(set(choices)) != len(choices):
+            raise AnswerError(f"{where}: an option is chosen twice")
+        return {"choices": sorted(choices)} if choices else {}
+    if qtype == "order":
+        order = answer.get("order", [])
+        if not isinstance(order, list) or not all(isinstance(c, str) and c in allowed for c in order):
+            raise AnswerError(f"{where}: order must be a list of option ids")
+        if len(set(order)) != len(order):
+            raise AnswerError(f"{where}: a step appears twice")
+        return {"order": order} if order else {}
+    raise AnswerError(f"{where}: unknown item type {qtype!r}")
+
+
+def validate_answer(entry: Mapping[str, Any], answer: Any) -> dict[str, Any]:
+    """Check an answer against a layout entry; return it normalised (canonical ids), ``{}`` for an omit."""
+    if answer is None:
+        return {}
+    if not isinstance(answer, Mapping):
+        raise AnswerError("the answer must be an object")
+    qtype = entry["type"]
+    where = f"item {entry['position']}"
+    if qtype == "emq":
+        given = answer.get("answers", {})
+        if not isinstance(given, Mapping):
+            raise AnswerError(f"{where}: answers must map stem ids to option ids")
+        stems, options = set(entry["stems"]), set(entry["options"])
+        clean = {}
+        for stem_id, choice in given.items():
+            if stem_id not in stems:
+                raise AnswerError(f"{where}: unknown stem {stem_id!r}")
+            if choice is None:
+                continue
+            if not isinstance(choice, str) or choice not in options:
+                raise AnswerError(f"{where}, stem {stem_id}: {choice!r} is not one of the options")
+            clean[stem_id] = choice
+        return {"answers": clean} if clean else {}
+    if qtype == "case":
+        given = answer.get("answers", {})
+        if not isinstance(given, Mapping):
+            raise AnswerError(f"{where}: answers must map question ids to answers")
+        questions = {q["id"]: q for stage in entry["stages"] for q in stage["questions"]}
+        clean = {}
+        for qid, sub in given.items():
+            if qid not in questions:
+                raise AnswerError(f"{where}: unknown case question {qid!r}")
+            if sub is None:
+                continue
+            if not isinstance(sub, Mapping):
+                raise AnswerError(f"{where}, question {qid}: the answer must be an object")
+            q = questions[qid]
+            value = _check_simple(q["type"], q["options"], sub, f"{where}, question {qid}")
+            if value:
+                clean[qid] = value
+        return {"answers": clean} if clean else {}
+    return _check_simple(qtype, entry["options"], answer, where)
+
+
+def stage_of_question(entry: Mapping[str, Any], question_id: str) -> int | None:
+    for index, stage in enumerate(entry.get("stages", [])):
+        if any(q["id"] == question_id for q in stage["questions"]):
+            return index
+    return None
+
+
+def apply_stage_locks(entry: Mapping[str, Any], answer: Mapping[str, Any], locked: Mapping[str, Any]) -> dict:
+    """A case answer as scored: questions of completed stages take their locked (snapshot) answers."""
+    if entry["type"] != "case" or not locked:
+        return dict(answer)
+    merged = dict(answer.get("answers", {}))
+    for qid, value in locked.items():
+        if value:
+            merged[qid] = value
+        else:
+            merged.pop(qid, None)
+    return {"answers": merged} if merged else {}
+
+
+def shuffle_orders(layout: list[Mapping[str, Any]], rng: random.Random) -> dict[str, list[str]]:
+    """Per-candidate display order of options, keyed by position (and ``position:question`` in case sets)."""
+    orders: dict[str, list[str]] = {}
+    for entry in layout:
+        pos = str(entry["position"])
+        if entry["type"] == "case":
+            for stage in entry["stages"]:
+                for q in stage["questions"]:
+                    if q["type"] in SHUFFLED_TYPES:
+                        ids = list(q["options"])
+                        rng.shuffle(ids)
+                        orders[f"{pos}:{q['id']}"] = ids
+        elif entry["type"] in SHUFFLED_TYPES:
+            ids = list(entry["options"])
+            rng.shuffle(ids)
+            orders[pos] = ids
+    return orders
+
+
+def _ordered(options: list[dict[str, Any]], order: list[str] | None) -> list[dict[str, Any]]:
+    if not order:
+        return options
+    by_id = {o["id"]: o for o in options}
+    return [by_id[i] for i in order if i in by_id] + [o for o in options if o["id"] not in set(order)]
+
+
+def candidate_item(
+    position: int,
+    content: Mapping[str, Any],
+    *,
+    orders: Mapping[str, list[str]],
+    stage_reached: int = 0,
+    media_url: Callable[[str], str | None] | None = None,
+) -> dict[str, Any]:
+    """The item as the candidate sees it: rendered, shuffled, keys stripped, later case stages withheld.
+
+    Options keep their canonical ``id`` (what the answer stores) and get a display ``label``
+    (A, B, C… in display order) for the page and the keyboard shortcuts.
+    """
+    safe = strip_for_candidate(content)
+
+    def html(text: str) -> str:
+        return render_markdown(text or "", media_url=media_url)
+
+    def media_list(items: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item in items or []:
+            url = media_url(item["ref"]) if media_url else None
+            out.append({"url": url, "alt": item.get("alt", ""), "caption": item.get("caption", "")})
+        return out
+
+    def options_of(question: Mapping[str, Any], order_key: str) -> list[dict[str, Any]]:
+        opts = _ordered(list(question.get("options", [])), orders.get(order_key))
+        labels = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        return [{"id": o["id"], "label": labels[i], "html": html(o.get("text", ""))} for i, o in enumerate(opts)]
+
+    item: dict[str, Any] = {
+        "position": position,
+        "type": safe["type"],
+        "stem_html": html(safe.get("stem", "")),
+        "media": media_list(safe.get("media", [])),
+    }
+    if safe["type"] == "case":
+        stages = []
+        for index, stage in enumerate(safe.get("stages", [])):
+            if index > stage_reached:
+                break
+            stages.append(
+                {
+                    "id": stage["id"],
+                    "index": index,
+                    "locked": index < stage_reached,
+                    "text_html": html(stage.get("text", "")),
+                    "media": media_list(stage.get("media", [])),
+                    "questions": [
+                        {
+                            "id": q["id"],
+                            "type": q["type"],
+                            "lead_in_html": html(q.get("lead_in", "")),
+                            "options": options_of(q, f"{position}:{q['id']}"),
+                        }
+                        for q in stage.get("questions", [])
+                    ],
+                }
+            )
+        item["stages"] = stages
+        item["stage_count"] = len(safe.get("stages", []))
+        return item
+    item["lead_in_html"] = html(safe.get("lead_in", ""))
+    item["options"] = options_of(safe, str(position))
+    if safe["type"] == "emq":
+        item["stems"] = [{"id": s["id"], "html": html(s.get("text", ""))} for s in safe.get("stems", [])]
+    return item

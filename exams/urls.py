@@ -1,0 +1,11 @@
+"""Exams pages: officer management, the candidate's pages and the proctor console."""
+
+from django.urls import include, path
+
+app_name = "exams"
+
+urlpatterns = [
+    path("manage/", include("exams.views.urls_officer")),
+    path("", include("exams.views.urls_candidate")),
+    path("proctor/", include("exams.views.urls_proctor")),
+]
