@@ -12,6 +12,10 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/"):
+            # API clients choose with Accept-Language; skipping the user lookup keeps the
+            # token-authenticated answer-save path free of session and user queries.
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if (
             user is not None
