@@ -1359,7 +1359,12 @@ def convert(
     kind = "image" if count == 1 else ("cine" if series.slice_order == "acquisition" else "stack")
     presets = {}
     if not colour:
-        names = list(_HU_PRESETS) if series.modality == "CT" else ["angio"]
+        if series.modality == "CT":
+            names = list(_HU_PRESETS)
+        elif series.modality in _ANGIO_MODALITIES:
+            names = ["angio"]
+        else:
+            names = []  # MR, US, …: no fixed windows; the viewer's reset returns to the default window
         for name in names:
             center, width = _preset_window(WINDOW_PRESETS[name], series, low, high)
             presets[name] = {"label": WINDOW_PRESETS[name].label, "center": center, "width": width}

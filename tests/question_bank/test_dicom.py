@@ -179,6 +179,21 @@ def test_deidentification_applies_every_profile_action_the_file_carries(label, d
             assert pydicom.uid.UID(new).is_valid
     assert checked >= 5, f"{label} carries too few profile attributes to test"
 
+    # …and at every nesting level: nothing to remove survives, nothing to empty holds a value,
+    # no original UID listed for replacement is left anywhere.
+    original_uids = {
+        str(e.value) for e in _walk(original) if BASIC_PROFILE_ACTIONS.get(e.tag) and e.VR == "UI" and e.value
+    }
+    for elem in _walk(clean):
+        rule = BASIC_PROFILE_ACTIONS.get(elem.tag)
+        if rule is None:
+            continue
+        assert rule.action != "X", f"{rule.keyword} survived in a sequence"
+        if rule.action == "Z":
+            assert elem.is_empty, f"{rule.keyword} kept a value in a sequence"
+        if rule.action == "U":
+            assert str(elem.value) not in original_uids
+
     assert not any(e.tag.is_private for e in _walk(clean))
     assert not any(0x5000 <= e.tag.group <= 0x60FF for e in clean)
     assert not any(e.VR in ("DA", "DT", "TM") and not e.is_empty for e in _walk(clean))
@@ -338,6 +353,83 @@ def test_an_xa_cine_loads_as_one_multiframe_series_in_acquisition_order():
     assert series.is_multiframe
     assert series.slice_order == "acquisition"
     assert [f.frame for f in series.frames] == list(range(9))
+
+
+def _enhanced_ct(z_positions: list[float], stored: np.ndarray) -> bytes:
+    """A minimal enhanced (functional-group) multi-frame CT: frames stored in the given z order."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2.1"  # Enhanced CT Image Storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID = meta.MediaStorageSOPClassUID
+    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.Modality = "CT"
+    frames, rows, columns = stored.shape
+    ds.NumberOfFrames = frames
+    ds.Rows, ds.Columns = rows, columns
+    ds.SamplesPerPixel = 1
+    ds.PhotometricInterpretation = "MONOCHROME2"
+    ds.BitsAllocated = 16
+    ds.BitsStored = 12
+    ds.HighBit = 11
+    ds.PixelRepresentation = 0
+    shared = Dataset()
+    orientation = Dataset()
+    orientation.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
+    measures = Dataset()
+    measures.PixelSpacing = [0.7, 0.8]
+    measures.SliceThickness = 1
+    transformation = Dataset()
+    transformation.RescaleSlope = 1
+    transformation.RescaleIntercept = -1024
+    transformation.RescaleType = "HU"
+    voi = Dataset()
+    voi.WindowCenter = 60
+    voi.WindowWidth = 160
+    shared.PlaneOrientationSequence = [orientation]
+    shared.PixelMeasuresSequence = [measures]
+    shared.PixelValueTransformationSequence = [transformation]
+    shared.FrameVOILUTSequence = [voi]
+    ds.SharedFunctionalGroupsSequence = [shared]
+    per_frame = []
+    for z in z_positions:
+        position = Dataset()
+        position.ImagePositionPatient = [0, 0, z]
+        item = Dataset()
+        item.PlanePositionSequence = [position]
+        per_frame.append(item)
+    ds.PerFrameFunctionalGroupsSequence = per_frame
+    ds.PixelData = stored.astype("<u2").tobytes()
+    return dataset_to_bytes(ds)
+
+
+def test_an_enhanced_multiframe_ct_is_ordered_by_per_frame_position_and_rescaled_per_functional_group():
+    z_positions = [10.0, -5.0, 0.0, 5.0]
+    stored = np.stack([np.full((2, 3), 1024 + int(z)) for z in z_positions])  # HU value = z, to track order
+    series = load_series([("enhanced.dcm", _enhanced_ct(z_positions, stored))])
+    assert series.slice_order == "position"
+    assert series.slice_positions == (-5.0, 0.0, 5.0, 10.0)
+
+    converted = convert(series)
+    volume = np.frombuffer(converted.data, dtype="<i2").reshape(4, 2, 3)
+    assert [int(frame[0, 0]) for frame in volume] == [-5, 0, 5, 10]
+    manifest = converted.manifest
+    assert manifest["kind"] == "stack"
+    assert manifest["pixel_spacing"] == [0.7, 0.8]
+    assert manifest["slice_spacing"] == 5.0
+    assert manifest["default_window"] == {"center": 60.0, "width": 160.0, "source": "file"}
+
+
+def test_monochrome1_is_kept_so_the_viewer_inverts_it():
+    data = _read(_tiny_dataset(np.array([[0, 1], [2, 3]]), modality="DX", slope=1, intercept=0))
+    data.PhotometricInterpretation = "MONOCHROME1"
+    manifest = convert(load_series([("dx.dcm", dataset_to_bytes(data))])).manifest
+    assert manifest["photometric"] == "MONOCHROME1"
+    assert manifest["presets"] == {}
 
 
 # ----------------------------------------------------------------------------------------------
