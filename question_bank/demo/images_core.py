@@ -59,7 +59,9 @@ class Canvas:
         w = max(1, round(width * _SCALE))
         self.draw.line(scaled, fill=colour, width=w, joint="curve")
         r = w / 2
-        for x, y in (scaled[0], scaled[-1]):
+        # Round caps, and round joins on dense curves (avoids notches at thick joints).
+        joints = scaled if w > 8 else (scaled[0], scaled[-1])
+        for x, y in joints:
             self.draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
 
     def dashed(self, a: Point, b: Point, colour: Colour, width: float, dash: float = 10) -> None:
@@ -523,12 +525,13 @@ def _draw_tips(short_stent: bool) -> bytes:
     _vessel(c, [(300, 355), (240, 350), (160, 360)], PORTAL, 11)  # right PV
     _vessel(c, [(300, 355), (330, 320), (380, 300)], PORTAL, 9)  # left PV
     # Stent from hepatic vein to right portal vein.
-    hepatic_end = (330, 225) if short_stent else (400, 207)
     portal_end = (268, 352)
-    stent = [hepatic_end, (310, 240), (290, 280), (275, 320), portal_end]
     if short_stent:
-        stent = stent[1:]
-        hepatic_end = stent[0]
+        # Hepatic end stops in the middle of the right hepatic vein.
+        stent = [(300, 235), (290, 280), (275, 320), portal_end]
+    else:
+        # Hepatic end runs up the right hepatic vein to its junction with the IVC.
+        stent = [(400, 207), (310, 240), (290, 280), (275, 320), portal_end]
     c.line(_curve(stent), STENT, 14)
     c.line(_curve(stent), (200, 200, 200), 6)
     for label, at in (
