@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
+__all__ = ["DRAWERS", "HEIGHT", "WIDTH", "dvh_volume", "render"]
+
 WIDTH, HEIGHT = 800, 600
 _SCALE = 2  # supersampling factor for anti-aliasing
 
@@ -573,3 +575,12 @@ DRAWERS: dict[str, Callable[[], bytes]] = {
     "tips-tract": draw_tips_tract,
     "tips-short-stent": draw_tips_short_stent,
 }
+
+
+def render(ref: str) -> bytes:
+    """PNG bytes of the schematic ``ref``; raises ``KeyError`` with the known refs if it is unknown."""
+    try:
+        drawer = DRAWERS[ref]
+    except KeyError:
+        raise KeyError(f"Unknown demo image {ref!r}; known: {', '.join(sorted(DRAWERS))}") from None
+    return drawer()
