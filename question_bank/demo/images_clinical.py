@@ -190,40 +190,56 @@ def _arc(centre: Point, radius: float, start_deg: float, end_deg: float, steps: 
 # --------------------------------------------------------------------------- MT
 
 
-def draw_mt_m1() -> bytes:
-    """Right ICA angiogram, frontal view (radiological convention: patient's right on the viewer's left).
+def _ica_frontal(left: bool) -> bytes:
+    """ICA angiogram, frontal view, radiological convention (patient's right on the viewer's left).
 
     The ICA ascends to its terminus and divides into the ACA (A1 medially, A2 up the midline) and
     the MCA (M1 horizontally laterally). The M1 is cut off at X; the non-filling M1 remainder and
-    M2 branches are dashed.
+    M2 branches are dashed. ``left`` mirrors the drawing for a left ICA injection (labels stay readable).
     """
+
+    def p(x: float, y: float) -> Point:
+        return (WIDTH - x if left else x, y)
+
+    def ps(points: Sequence[tuple[float, float]]) -> list[Point]:
+        return [p(x, y) for x, y in points]
+
     c = Canvas(DSA_BG)
     midline = 470.0
-    c.dashed([(midline, 40), (midline, 570)], GREY, 2, dash=12)
+    c.dashed(ps([(midline, 40), (midline, 570)]), GREY, 2, dash=12)
     # Cervical and petrous/cavernous ICA with a siphon-like bend.
-    ica = _curve([(300, 590), (305, 500), (290, 440), (320, 400), (300, 360), (330, 330), (335, 300)])
-    c.line(ica, DSA_VESSEL, 13)
+    c.line(
+        ps(_curve([(300, 590), (305, 500), (290, 440), (320, 400), (300, 360), (330, 330), (335, 300)])), DSA_VESSEL, 13
+    )
     terminus = (335.0, 300.0)
     # ACA: A1 runs medially to the midline, A2 ascends along it with cortical branches.
-    a1 = _curve([terminus, (390, 285), (440, 270), (462, 255)])
-    c.line(a1, DSA_VESSEL, 8)
-    a2 = _curve([(462, 255), (465, 200), (470, 140), (480, 90), (500, 60)])
-    c.line(a2, DSA_VESSEL, 7)
-    c.line(_curve([(467, 180), (440, 140), (420, 100)]), DSA_VESSEL, 4)
-    c.line(_curve([(476, 110), (510, 80), (545, 75)]), DSA_VESSEL, 4)
+    c.line(ps(_curve([terminus, (390, 285), (440, 270), (462, 255)])), DSA_VESSEL, 8)
+    c.line(ps(_curve([(462, 255), (465, 200), (470, 140), (480, 90), (500, 60)])), DSA_VESSEL, 7)
+    c.line(ps(_curve([(467, 180), (440, 140), (420, 100)])), DSA_VESSEL, 4)
+    c.line(ps(_curve([(476, 110), (510, 80), (545, 75)])), DSA_VESSEL, 4)
     # M1 filling up to the cut-off X, then non-filling vessels dashed.
     cut = (255.0, 298.0)
-    c.line([terminus, (300, 298), cut], DSA_VESSEL, 10)
-    c.line([(cut[0] + 2, 288), (cut[0] + 2, 308)], DSA_VESSEL, 4)  # abrupt square cut-off
-    c.dashed([cut, (200, 296), (165, 285)], DSA_FAINT, 4)
+    c.line(ps([terminus, (300, 298), cut]), DSA_VESSEL, 10)
+    c.line(ps([(cut[0] + 2, 288), (cut[0] + 2, 308)]), DSA_VESSEL, 4)  # abrupt square cut-off
+    c.dashed(ps([cut, (200, 296), (165, 285)]), DSA_FAINT, 4)
     for branch in ([(165, 285), (130, 240), (110, 170), (100, 110)], [(165, 285), (120, 290), (80, 250), (60, 200)]):
-        c.dashed(_curve(branch, 6), DSA_FAINT, 3)
-    # Posterior communicating / anterior choroidal are omitted for clarity.
-    c.text((255, 265), "X", size=30, colour=(180, 0, 0))
-    c.arrow((255, 345), (255, 312), (180, 0, 0), width=3)
-    c.text((250, 520), "ICA", size=24)
-    c.text((560, 130), "ACA", size=24)
+        c.dashed(ps(_curve(branch, 6)), DSA_FAINT, 3)
+    # Posterior communicating and anterior choroidal arteries are omitted for clarity.
+    c.text(p(255, 265), "X", size=30, colour=(180, 0, 0))
+    c.arrow(p(255, 345), p(255, 312), (180, 0, 0), width=3)
+    c.text(p(250, 520), "ICA", size=24)
+    c.text(p(560, 130), "ACA", size=24)
     return c.png()
+
+
+def draw_mt_m1() -> bytes:
+    """Right ICA injection with an M1 cut-off at X."""
+    return _ica_frontal(left=False)
+
+
+def draw_mt_m1_left() -> bytes:
+    """Left ICA injection with an M1 cut-off at X (mirror image of ``mt-m1``)."""
+    return _ica_frontal(left=True)
 
 
 # --------------------------------------------------------------------------- ANEU
@@ -298,13 +314,14 @@ def draw_aneu_raymond() -> bytes:
 # --------------------------------------------------------------------------- AORTA
 
 
-def draw_aorta_endoleak() -> bytes:
-    """Infrarenal AAA after bifurcated EVAR with four lettered endoleak sites.
+def _evar(leaks: str, labelled: bool) -> bytes:
+    """Infrarenal AAA after bifurcated EVAR, showing the endoleaks named in ``leaks``.
 
     A: junction of the main body and the contralateral limb (type III);
     B: proximal sealing zone below the renal arteries (type Ia);
     C: retrograde flow from a lumbar artery into the sac (type II);
     D: distal sealing zone of an iliac limb (type Ib).
+    With ``labelled`` the sites carry their letters.
     """
     c = Canvas(WHITE)
     # Aorta above the sac, renal arteries, sac, iliac arteries.
@@ -320,6 +337,7 @@ def draw_aorta_endoleak() -> bytes:
     for side in (-1, 1):
         c.line([(400 + side * 22, 462), (400 + side * 120, 585)], ARTERY, 40)
         c.line([(400 + side * 22, 462), (400 + side * 120, 585)], LUMEN, 30)
+    c.line([(503, 300), (575, 290)], ARTERY, 10)  # a lumbar artery arising from the sac wall
     # Stent-graft: main body, integrated ipsilateral limb, docked contralateral limb.
     body = [(378, 140), (422, 140), (422, 330), (378, 330)]
     c.polygon(body, fill=(200, 200, 205), outline=GRAFT, width=3)
@@ -330,19 +348,32 @@ def draw_aorta_endoleak() -> bytes:
     for y in range(150, 330, 22):  # stent rings
         c.line([(378, y), (400, y + 10), (422, y)], GRAFT, 2)
     # Leak sites (orange) with arrows into the sac.
-    c.polygon([(378, 150), (355, 190), (378, 205)], fill=LEAK)  # B: proximal seal
-    c.arrow((365, 185), (330, 230), LEAK, 4)
-    c.circle((427, 322), 9, fill=LEAK)  # A: junction of components
-    c.arrow((433, 328), (470, 365), LEAK, 4)
-    c.line([(503, 300), (575, 290)], ARTERY, 10)  # C: lumbar artery on the sac wall
-    c.arrow((560, 292), (475, 305), LEAK, 4)
-    c.polygon([(505, 575), (495, 555), (520, 555)], fill=LEAK)  # D: distal iliac seal
-    c.arrow((505, 555), (450, 470), LEAK, 4)
-    c.tag((330, 175), "B")
-    c.tag((470, 345), "A")
-    c.tag((600, 285), "C")
-    c.tag((560, 540), "D")
+    if "B" in leaks:  # proximal seal
+        c.polygon([(378, 150), (355, 190), (378, 205)], fill=LEAK)
+        c.arrow((365, 185), (330, 230), LEAK, 4)
+    if "A" in leaks:  # junction of components
+        c.circle((427, 322), 9, fill=LEAK)
+        c.arrow((433, 328), (470, 365), LEAK, 4)
+    if "C" in leaks:  # lumbar artery backflow
+        c.arrow((560, 292), (475, 305), LEAK, 4)
+    if "D" in leaks:  # distal iliac seal
+        c.polygon([(505, 575), (495, 555), (520, 555)], fill=LEAK)
+        c.arrow((505, 555), (450, 470), LEAK, 4)
+    if labelled:
+        tags = {"A": (470, 345), "B": (330, 175), "C": (600, 285), "D": (560, 540)}
+        for letter in leaks:
+            c.tag(tags[letter], letter)
     return c.png()
+
+
+def draw_aorta_endoleak() -> bytes:
+    """All four lettered sites A–D (types III, Ia, II and Ib)."""
+    return _evar("ABCD", labelled=True)
+
+
+def draw_aorta_endoleak_proximal() -> bytes:
+    """A single unlabelled leak at the proximal sealing zone (type Ia), for the EVAR case set."""
+    return _evar("B", labelled=False)
 
 
 def _aortic_arch(c: Canvas, x0: float, label: str, dissected: tuple[float, float]) -> None:
@@ -379,6 +410,55 @@ def draw_aorta_stanford() -> bytes:
     _aortic_arch(c, 540, "3", (0.62, 0.97))
     for x in (268, 533):
         c.line([(x, 60), (x, 580)], LIGHT_GREY, 2)
+    return c.png()
+
+
+# --------------------------------------------------------------------------- HEME
+
+
+def draw_heme_uterine() -> bytes:
+    """Pelvic arteriogram, frontal view (patient's right on the viewer's left), after delivery.
+
+    Distal aorta, common, external and internal iliac arteries; both uterine arteries (enlarged,
+    tortuous) run from the anterior divisions of the internal iliacs to the sides of the uterus.
+    A contrast blush (extravasation) arises from branches of the patient's left uterine artery (arrow).
+    """
+    c = Canvas(DSA_BG)
+    c.ellipse((315, 300, 485, 510), outline=DSA_FAINT, width=3)  # uterine outline (parenchymal blush)
+    c.line([(400, 0), (400, 110)], DSA_VESSEL, 22)  # distal aorta
+
+    def sx(side: int, dx: float, y: float) -> Point:
+        return (400 + side * dx, y)
+
+    for side in (-1, 1):
+        c.line([(400, 110), sx(side, 100, 200)], DSA_VESSEL, 16)  # common iliac
+        c.line(
+            _curve([sx(side, 100, 200), sx(side, 150, 280), sx(side, 195, 400), sx(side, 215, 590)]), DSA_VESSEL, 14
+        )  # external iliac
+        c.line(_curve([sx(side, 100, 200), sx(side, 97, 250), sx(side, 92, 290)]), DSA_VESSEL, 11)  # internal iliac
+        # Uterine artery from the anterior division: descending, transverse towards the cervix,
+        # then ascending tortuously along the side of the uterus.
+        uterine = [
+            sx(side, 92, 290),
+            sx(side, 105, 360),
+            sx(side, 100, 440),
+            sx(side, 78, 480),
+            sx(side, 70, 455),
+            sx(side, 84, 430),
+            sx(side, 70, 400),
+            sx(side, 84, 370),
+            sx(side, 70, 340),
+            sx(side, 80, 315),
+        ]
+        c.line(_curve(uterine, 8), DSA_VESSEL, 6)
+        for y in (445, 385, 330):  # radial branches into the myometrium
+            c.line([sx(side, 76, y), sx(side, 40, y - 10)], DSA_VESSEL, 3)
+    # Extravasation from branches of the patient's left uterine artery (viewer's right).
+    for dx, dy, r in ((448, 400, 18), (438, 416, 14), (458, 420, 13), (446, 385, 11)):
+        c.circle((dx, dy), r, fill=(70, 70, 70))
+    c.arrow((600, 330), (468, 398), (180, 0, 0), width=3)
+    c.text((60, 40), "R", size=28, colour=GREY)
+    c.text((740, 40), "L", size=28, colour=GREY)
     return c.png()
 
 
@@ -587,9 +667,12 @@ def draw_bil_bismuth() -> bytes:
 
 DRAWERS: dict[str, Callable[[], bytes]] = {
     "mt-m1": draw_mt_m1,
+    "mt-m1-left": draw_mt_m1_left,
     "aneu-raymond": draw_aneu_raymond,
     "aorta-endoleak": draw_aorta_endoleak,
+    "aorta-endoleak-proximal": draw_aorta_endoleak_proximal,
     "aorta-stanford": draw_aorta_stanford,
+    "heme-uterine": draw_heme_uterine,
     "uae-figo": draw_uae_figo,
     "vp-pedicle": draw_vp_pedicle,
     "dial-avf": draw_dial_avf,
