@@ -375,7 +375,9 @@ def write_gift(questions: list[ParsedQuestion]) -> bytes:
             used = set()
             for s in c["stems"]:
                 used.add(s["key"][0])
-                lines.append(f"\t={escape_gift(s['text'])} -> {escape_gift(markdown_to_plain(texts[s['key'][0]]))}")
+                # "->" separates a pair; in the Markdown stem "-\\>" renders the same and does not split.
+                stem_text = escape_gift(s["text"].replace("->", "-\\>"))
+                lines.append(f"\t={stem_text} -> {escape_gift(markdown_to_plain(texts[s['key'][0]]))}")
             for o in c["options"]:
                 if o["id"] not in used:
                     lines.append(f"\t= -> {escape_gift(markdown_to_plain(o['text']))}")

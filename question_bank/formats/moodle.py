@@ -291,6 +291,10 @@ def lossy_moodle(q: ParsedQuestion) -> list[str]:
         notes.append("Moodle matching answers are plain text; option formatting is lost.")
     if q.content.get("type") == "tf":
         notes.append("True/false option wording is not stored by Moodle (it shows its own true/false).")
+    if q.content.get("type") == "order" and q.content.get("scoring") == "adjacent":
+        notes.append("Adjacent-pairs scoring is not kept; the item comes back with exact-order scoring.")
+    if q.content.get("references"):
+        notes.append("Moodle XML has no field for references; they are not exported.")
     return notes
 
 
