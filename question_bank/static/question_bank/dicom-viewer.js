@@ -18,8 +18,8 @@
  * Every visible string comes from data attributes on `element` (so a Django template can translate
  * them), with English defaults: data-label-slice, data-label-frame, data-label-play, data-label-pause,
  * data-label-wl-mode, data-label-zoom-in, data-label-zoom-out, data-label-reset, data-label-viewer,
- * data-label-presets, data-label-loading, data-label-error, data-label-zoom and
- * data-label-preset-<name> (e.g. data-label-preset-soft_tissue).
+ * data-label-presets, data-label-loading, data-label-error, data-label-zoom, data-label-window-short
+ * ("W"), data-label-level-short ("L") and data-label-preset-<name> (e.g. data-label-preset-soft_tissue).
  * The URLs may also come from data-manifest-url and data-data-url.
  */
 
@@ -37,6 +37,8 @@ const DEFAULT_LABELS = {
   loading: "Loading images…",
   error: "The images could not be loaded.",
   zoom: "Zoom",
+  windowShort: "W",
+  levelShort: "L",
 };
 
 const TYPED_ARRAYS = { int16: Int16Array, uint16: Uint16Array, uint8: Uint8Array };
@@ -507,7 +509,10 @@ export class DicomViewer {
       const noun = m.kind === "cine" ? this.labels.frame : this.labels.slice;
       parts.push(`${noun} ${this.frameIndex + 1}/${m.frames}`);
     }
-    if (this.window) parts.push(`W ${formatNumber(this.window.width)} L ${formatNumber(this.window.center)}`);
+    if (this.window) {
+      const { windowShort, levelShort } = this.labels;
+      parts.push(`${windowShort} ${formatNumber(this.window.width)} ${levelShort} ${formatNumber(this.window.center)}`);
+    }
     if (this.zoom !== 1) parts.push(`${this.labels.zoom} ${Math.round(this.zoom * 100)}%`);
     return parts.join(" · ");
   }
