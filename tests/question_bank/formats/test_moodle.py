@@ -63,8 +63,14 @@ def test_a_non_image_embedded_file_is_refused():
 
 
 def test_export_embeds_images_as_base64_with_pluginfile_links():
-    content = {"type": "sba", "stem": "![a](media:x.png)", "lead_in": "Q?", "explanation": "E ]]> end",
-               "options": [{"id": "A", "text": "1"}, {"id": "B", "text": "2"}, {"id": "C", "text": "3"}], "key": ["A"]}  # fmt: skip
+    content = {
+        "type": "sba",
+        "stem": "![a](media:x.png)",
+        "lead_in": "Q?",
+        "explanation": "E ]]> end",
+        "options": [{"id": "A", "text": "1"}, {"id": "B", "text": "2"}, {"id": "C", "text": "3"}],
+        "key": ["A"],
+    }
     q = ParsedQuestion(content=content, area="TIPS", media={"x.png": MediaFile("x.png", PNG, "image/png")})
     xml = write_moodle([q]).decode()
     assert "@@PLUGINFILE@@/x.png" in xml

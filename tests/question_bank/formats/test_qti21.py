@@ -91,7 +91,7 @@ def test_a_non_image_file_in_a_package_is_refused():
             "items/tips_01.xml": item,
             "items/rad_02.xml": read("qti21_package/items/rad_02.xml"),
             "images/angio.png": b"<svg onload='alert(1)'></svg>",
-        }  # fmt: skip
+        }
     )
     report = parse(data, "qti21", filename="svg.zip")
     assert [q.source_id for q in report.questions] == ["RAD-02"]
@@ -106,8 +106,13 @@ def test_export_writes_a_package_with_manifest_and_images():
         "options": [{"id": "A", "text": "One"}, {"id": "B", "text": "Two"}, {"id": "C", "text": "Three"}],
         "key": ["C"],
     }
-    q = ParsedQuestion(content=content, title="t", source_id="X-1", area="TIPS",
-                       media={"angio.png": MediaFile("angio.png", PNG, "image/png")})  # fmt: skip
+    q = ParsedQuestion(
+        content=content,
+        title="t",
+        source_id="X-1",
+        area="TIPS",
+        media={"angio.png": MediaFile("angio.png", PNG, "image/png")},
+    )
     data = write_qti21([q])
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert {"imsmanifest.xml", "items/X-1.xml", "images/angio.png"} <= set(names)

@@ -40,8 +40,13 @@ def test_a_qti21_file_given_as_qti3_is_a_clear_problem():
 
 
 def test_export_uses_qti3_names_and_a_qti3_manifest():
-    content = {"type": "order", "stem": "", "lead_in": "Order these.",
-               "options": [{"id": "A", "text": "a"}, {"id": "B", "text": "b"}], "key": ["B", "A"]}  # fmt: skip
+    content = {
+        "type": "order",
+        "stem": "",
+        "lead_in": "Order these.",
+        "options": [{"id": "A", "text": "a"}, {"id": "B", "text": "b"}],
+        "key": ["B", "A"],
+    }
     data = export([ParsedQuestion(content=content, source_id="O-1")], "qti3")
     archive = zipfile.ZipFile(io.BytesIO(data))
     item = archive.read("items/O-1.xml").decode()

@@ -18,9 +18,29 @@ from .helpers import PNG
 
 PLAIN_WORDS = ["肝静脉", "门静脉", "经颈静脉", "栓塞", "TIPS", "dose", "sheath", "42", "患者（男）", "α-角"]
 SPECIAL_WORDS = [
-    "a~b", "x=y", "#3", "{z}", "k:v", "c\\d", "<tag>", "&amp;", "50%", "->", "\"q\"", "it's", "::", "####",
-    "**粗体**", "*斜体*", "`code`", "[链接](https://example.org/a_(b))", "_u_", "1.", "]]>", "@@PLUGINFILE@@",
-]  # fmt: skip
+    "a~b",
+    "x=y",
+    "#3",
+    "{z}",
+    "k:v",
+    "c\\d",
+    "<tag>",
+    "&amp;",
+    "50%",
+    "->",
+    '"q"',
+    "it's",
+    "::",
+    "####",
+    "**粗体**",
+    "*斜体*",
+    "`code`",
+    "[链接](https://example.org/a_(b))",
+    "_u_",
+    "1.",
+    "]]>",
+    "@@PLUGINFILE@@",
+]
 WORDS = PLAIN_WORDS + SPECIAL_WORDS
 
 
@@ -131,14 +151,35 @@ def test_export_then_import_gives_the_same_questions(fmt, data):
 
 
 def case_set():
-    sba = {"type": "sba", "id": "q1", "stem": "", "lead_in": "首选治疗？",
-           "options": [{"id": "A", "text": "TIPS"}, {"id": "B", "text": "观察"}, {"id": "C", "text": "手术"}], "key": ["A"]}  # fmt: skip
-    tf = {"type": "tf", "id": "q2", "lead_in": "Right?", "options": [{"id": "T", "text": "对"}, {"id": "F", "text": "错"}],
-          "key": ["F"]}  # fmt: skip
-    content = {"type": "case", "stem": "病例 ![ct](media:ct.png)", "stages": [
-        {"id": "s1", "text": "Stage 1", "questions": [sba]}, {"id": "s2", "text": "Stage 2", "questions": [tf]}]}  # fmt: skip
-    return ParsedQuestion(content=validate_content(content), source_id="CASE-1", area="TIPS",
-                          media={"ct.png": MediaFile("ct.png", PNG, "image/png")})  # fmt: skip
+    sba = {
+        "type": "sba",
+        "id": "q1",
+        "stem": "",
+        "lead_in": "首选治疗？",
+        "options": [{"id": "A", "text": "TIPS"}, {"id": "B", "text": "观察"}, {"id": "C", "text": "手术"}],
+        "key": ["A"],
+    }
+    tf = {
+        "type": "tf",
+        "id": "q2",
+        "lead_in": "Right?",
+        "options": [{"id": "T", "text": "对"}, {"id": "F", "text": "错"}],
+        "key": ["F"],
+    }
+    content = {
+        "type": "case",
+        "stem": "病例 ![ct](media:ct.png)",
+        "stages": [
+            {"id": "s1", "text": "Stage 1", "questions": [sba]},
+            {"id": "s2", "text": "Stage 2", "questions": [tf]},
+        ],
+    }
+    return ParsedQuestion(
+        content=validate_content(content),
+        source_id="CASE-1",
+        area="TIPS",
+        media={"ct.png": MediaFile("ct.png", PNG, "image/png")},
+    )
 
 
 def test_case_sets_round_trip_through_json_with_their_images():
@@ -167,7 +208,7 @@ def test_lossy_conversions_are_reported_as_warnings():
                 "options": [{"id": "A", "text": "a"}, {"id": "B", "text": "b"}, {"id": "C", "text": "c"}],
                 "key": ["A"],
             }
-        ),  # fmt: skip
+        ),
         source_id="M-1",
     )
     warnings = [w.message for w in check_export([q], "gift").warnings]

@@ -104,8 +104,13 @@ def test_zip_slip_paths_are_refused(name):
 
 def test_an_image_link_leaving_the_package_is_refused():
     item = read("qti21_package/items/tips_01.xml").replace(b"../images/angio.png", b"../../etc/passwd")
-    data = zip_entries({"imsmanifest.xml": read("qti21_package/imsmanifest.xml"), "items/tips_01.xml": item,
-                        "items/rad_02.xml": read("qti21_package/items/rad_02.xml")})  # fmt: skip
+    data = zip_entries(
+        {
+            "imsmanifest.xml": read("qti21_package/imsmanifest.xml"),
+            "items/tips_01.xml": item,
+            "items/rad_02.xml": read("qti21_package/items/rad_02.xml"),
+        }
+    )
     r = parse(data, "qti21", filename="p.zip")
     assert any("outside the package" in p.message for p in r.problems)
 

@@ -56,9 +56,14 @@ def test_semicolon_separated_gbk_csv_from_a_chinese_excel_is_read():
 
 
 def test_export_round_trips_through_csv_and_xlsx_and_blocks_formulas():
-    content = {"type": "sba", "stem": "=HYPERLINK(\"http://evil\")", "lead_in": "+1 or -1?",
-               "options": [{"id": "A", "text": "@SUM(A1)"}, {"id": "B", "text": "b"}, {"id": "C", "text": "c"}],
-               "key": ["A"], "references": ["Ref one", "Ref two"]}  # fmt: skip
+    content = {
+        "type": "sba",
+        "stem": '=HYPERLINK("http://evil")',
+        "lead_in": "+1 or -1?",
+        "options": [{"id": "A", "text": "@SUM(A1)"}, {"id": "B", "text": "b"}, {"id": "C", "text": "c"}],
+        "key": ["A"],
+        "references": ["Ref one", "Ref two"],
+    }
     q = ParsedQuestion(content=content, source_id="F-1", area="TIPS", objectives=["TIPS-Q1"], tags=["a", "b"])
     for fmt in ("csv", "xlsx"):
         data = export([q], fmt)
