@@ -274,7 +274,7 @@ def _number_of_frames(ds: Dataset) -> int:
 def _parse(name: str, data: bytes) -> Dataset | None:
     """Parse one file; ``None`` for a DICOMDIR; ``DicomError`` naming the file for anything unusable."""
     if not _is_dicom_part10(data):
-        raise DicomError(f"{name}: not a DICOM file (no 'DICM' marker at byte 128).")
+        raise DicomError(f"{name}: not a DICOM file (no DICOM Part 10 header: 'DICM' missing at byte 128).")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -299,14 +299,11 @@ def _parse(name: str, data: bytes) -> Dataset | None:
         raise DicomError(f"{name}: the DICOM file has no transfer syntax in its file meta information.")
     tsyntax = UID(tsyntax)
     if not tsyntax.is_compressed:
-        expected = (
-            int(ds.Rows)
-            * int(ds.Columns)
-            * int(ds.get("SamplesPerPixel", 1) or 1)
-            * _number_of_frames(ds)
-            * int(ds.BitsAllocated)
-            + 7
-        ) // 8
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        if str(ds.PhotometricInterpretation).strip() == "YBR_FULL_422":
+            samples = 2  # chroma subsampled horizontally: Y Y Cb Cr for every two pixels
+        bits = int(ds.Rows) * int(ds.Columns) * samples * _number_of_frames(ds) * int(ds.BitsAllocated)
+        expected = (bits + 7) // 8
         actual = len(ds.PixelData)
         if actual < expected:
             raise DicomError(f"{name}: the DICOM file is truncated (pixel data has {actual} of {expected} bytes).")
@@ -1216,13 +1213,12 @@ class _Decoder:
         if photometric == "PALETTE COLOR":
             array = apply_color_lut(array, ds)
             photometric = "RGB"
-        frames = _number_of_frames(ds)
-        samples = 3 if photometric not in ("MONOCHROME1", "MONOCHROME2") else 1
-        expected_ndim = 2 + (frames > 1) + (samples > 1)
-        if array.ndim == expected_ndim - 1 and frames > 1:
+        colour = photometric not in ("MONOCHROME1", "MONOCHROME2")
+        expected_ndim = 4 if colour else 3  # (frames, rows, columns[, samples])
+        if array.ndim == expected_ndim - 1:  # one frame comes back without the frame axis
             array = array[np.newaxis]
-        if frames == 1:
-            array = array[np.newaxis]
+        if array.ndim != expected_ndim or array.shape[0] < _number_of_frames(ds):
+            raise DicomError(f"{instance.filename}: the decoded pixel data has an unexpected shape {array.shape}.")
         self._cached = (index, array, photometric)
         return array, photometric
 

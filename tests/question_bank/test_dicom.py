@@ -618,6 +618,14 @@ def test_a_ybr_ultrasound_cine_converts_to_rgb():
     assert len(converted.data) == 30 * manifest["rows"] * manifest["columns"] * 3
 
 
+def test_uncompressed_ybr_422_is_accepted_and_converted_to_rgb():
+    converted = convert(load_series([("sc.dcm", _bundled("SC_ybr_full_422_uncompressed.dcm"))]))
+    image = np.frombuffer(converted.data, dtype=np.uint8).reshape(100, 100, 3)
+    assert converted.manifest["photometric"] == "RGB"
+    assert np.abs(image[0, 0].astype(int) - [255, 0, 0]).max() <= 2  # the sample's red top band
+    assert np.abs(image[-1, -1].astype(int) - [255, 255, 255]).max() <= 2
+
+
 def test_window_presets_match_the_usual_values_and_a_preset_sets_the_default_window():
     expected = {
         "soft_tissue": (40, 400),
