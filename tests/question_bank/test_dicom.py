@@ -626,6 +626,22 @@ def test_uncompressed_ybr_422_is_accepted_and_converted_to_rgb():
     assert np.abs(image[-1, -1].astype(int) - [255, 255, 255]).max() <= 2
 
 
+def test_jpeg_lossless_decodes_when_the_libjpeg_plugin_is_installed():
+    pytest.importorskip("libjpeg", reason="pylibjpeg-libjpeg is not installed (JPEG Lossless needs it)")
+    converted = convert(load_series([("sc.dcm", _bundled("SC_rgb_jpeg_gdcm.dcm"))]))  # JPEG Lossless, SV1
+    reference = convert(load_series([("sc.dcm", _bundled("SC_rgb_dcmtk_+eb+cr.dcm"))]))  # same picture, baseline
+    assert converted.manifest["photometric"] == "RGB"
+    lossless = np.frombuffer(converted.data, dtype=np.uint8).astype(int)
+    baseline = np.frombuffer(reference.data, dtype=np.uint8).astype(int)
+    assert lossless.shape == baseline.shape == (100 * 100 * 3,)
+    assert np.abs(lossless - baseline).max() <= 2
+
+
+def test_an_undecodable_transfer_syntax_is_refused_naming_the_file():
+    with pytest.raises(DicomError, match=r"^broken\.dcm: "):
+        convert(load_series([("broken.dcm", _bundled("JPEG-lossy.dcm"))]))  # pydicom's known-corrupt sample
+
+
 def test_window_presets_match_the_usual_values_and_a_preset_sets_the_default_window():
     expected = {
         "soft_tissue": (40, 400),
