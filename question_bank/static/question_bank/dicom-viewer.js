@@ -85,6 +85,7 @@ export class DicomViewer {
     this.pan = { x: 0, y: 0 };
     this.wlMode = false;
     this.playing = false;
+    this.presetButtons = [];
     this._lut = null;
     this._lutKey = "";
     this._drag = null;
@@ -174,6 +175,7 @@ export class DicomViewer {
     this.imageData.data.fill(255);
 
     this.slider.max = String(m.frames - 1);
+    this.slider.setAttribute("aria-label", m.kind === "cine" ? this.labels.frame : this.labels.slice);
     this.slider.hidden = m.frames < 2;
     this.playButton.hidden = m.frames < 2;
     const grey = m.samples_per_pixel === 1;
