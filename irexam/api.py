@@ -12,6 +12,21 @@ from rest_framework.views import APIView
 API_INDEX = {
     "me": "api:me",
     "token": "api:token",
+    "my-sittings": "api:my_sittings",
+    "attempt-start": "api:attempt_start",
+    "server-time": "api:time",
+    "proctor-sittings": "api:proctor_sittings",
+    "questions": "api:questions",
+    "question-review-queue": "api:question-review-queue",
+    "question-coverage": "api:question-coverage",
+    "question-media": "api:question-media",
+    "curriculum-areas": "api:curriculum-areas",
+    "curriculum-objectives": "api:curriculum-objectives",
+    "curriculum-requirements": "api:curriculum-requirements",
+    "curriculum-level-rules": "api:curriculum-level-rules",
+    "logbook-entries": "api:logbook-entries",
+    "logbook-import": "api:logbook-import",
+    "logbook-training-periods": "api:logbook-training-periods",
 }
 
 

@@ -12,6 +12,8 @@ from .api import ApiRootApi
 api_v1 = [
     path("", ApiRootApi.as_view(), name="root"),
     path("", include("accounts.api.urls")),
+    path("", include("question_bank.api.urls")),
+    path("", include("curriculum.api.urls")),
     path("", include("exams.api.urls")),
 ]
 
@@ -21,6 +23,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
+    path("", include("curriculum.urls")),
     path("exams/", include("exams.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
