@@ -495,3 +495,106 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} {self.progress:.0%}"
+
+
+# --- scoring, standard setting and results (issue 7) -----------------------------------------
+
+
+class SittingAnalysis(models.Model):
+    """The latest scoring of a sitting: per-form item and test analysis, Rasch calibration, pass counts.
+
+    ``inputs_digest`` fingerprints what the scoring used (final attempts, current key decisions,
+    current cut scores), so release can tell whether the scoring is still current.
+    """
+
+    sitting = models.OneToOneField(Sitting, on_delete=models.CASCADE, related_name="analysis")
+    computed_at = models.DateTimeField()
+    inputs_digest = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"analysis of {self.sitting_id} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class CandidateResult(models.Model):
+    """A candidate's overall result in a sitting (all papers), filled by scoring."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="results")
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="result")
+    raw_score = models.FloatField()
+    max_score = models.FloatField()
+    percent = models.FloatField()
+    scaled_score = models.FloatField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["sitting", "registration"]
+
+    def __str__(self) -> str:
+        return f"result of {self.registration_id}: {self.percent:.1f}%"
+
+
+class AngoffPanel(models.Model):
+    """A modified-Angoff panel: invited judges rate the scoring units of one form of a paper."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open for ratings")
+        CLOSED = "closed", _("Closed")
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="angoff_panels")
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="+")
+    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="+")
+    round = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    judges = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="angoff_panels", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sitting", "paper", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Angoff panel {self.pk} ({self.sitting_id}/P{self.paper_id}, round {self.round})"
+
+
+class AngoffRating(models.Model):
+    """One judge's rating (0-100: % of borderline candidates answering correctly) of one unit in one round."""
+
+    panel = models.ForeignKey(AngoffPanel, on_delete=models.CASCADE, related_name="ratings")
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    round = models.PositiveSmallIntegerField()
+    version = models.ForeignKey("question_bank.QuestionVersion", on_delete=models.PROTECT, related_name="+")
+    unit_id = models.CharField(max_length=40, blank=True)
+    value = models.FloatField()
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["panel", "judge", "round", "version", "unit_id"], name="angoffrating_unique_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.panel_id} r{self.round} {self.judge_id} v{self.version_id}/{self.unit_id}: {self.value}"
+
+
+class HofsteeJudgement(models.Model):
+    """One judge's four Hofstee values (percentages) for a panel."""
+
+    panel = models.ForeignKey(AngoffPanel, on_delete=models.CASCADE, related_name="hofstee_judgements")
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    min_cut = models.FloatField(_("lowest acceptable cut score (%)"))
+    max_cut = models.FloatField(_("highest acceptable cut score (%)"))
+    min_fail = models.FloatField(_("lowest acceptable fail rate (%)"))
+    max_fail = models.FloatField(_("highest acceptable fail rate (%)"))
+    judged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["panel", "judge"], name="hofstee_one_per_judge")]
+
+    def __str__(self) -> str:
+        return f"Hofstee {self.panel_id} {self.judge_id}"
