@@ -9,8 +9,8 @@ Mapping (see docs/import-formats.md):
 * ``choiceInteraction`` single -> sba (two choices that are true/false -> tf); multiple -> mrq
   (``map_response`` processing or a ``mapping`` -> partial, else all-or-nothing).
 * ``orderInteraction`` -> order; ``matchInteraction`` (first match set = stems, second =
-  options, ``directedPair`` correct responses) -> emq. ``associateInteraction`` is refused: its
-  unordered pairs do not say which side is the stem.
+  options, ``directedPair`` correct responses) -> emq; ``associateInteraction`` -> emq with the
+  choices written first in the correct pairs as stems (refused when that is ambiguous).
 * ``prompt`` -> lead-in; the rest of the item body -> stem; ``modalFeedback`` (and feedback
   blocks) -> explanation. Images (``<img src>``) are read from the package.
 * Packages: ``imsmanifest.xml`` lists item resources; our metadata (area, level, objectives,
@@ -173,8 +173,14 @@ def _children(elem: Element, local: str) -> list[Element]:
 
 
 class _ItemReader:
-    def __init__(self, d: Dialect, report: ImportReport, root: Element, location: str,
-                 image: Callable[[str], tuple[str, MediaFile] | str | None]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        d: Dialect,
+        report: ImportReport,
+        root: Element,
+        location: str,
+        image: Callable[[str], tuple[str, MediaFile] | str | None],
+    ) -> None:
         self.d = d
         self.report = report
         self.root = root
@@ -274,10 +280,7 @@ class _ItemReader:
         elif kind == d.el("matchInteraction"):
             content = self._match(interaction, decl, stem, lead_in)
         else:
-            self.problem(
-                f"<{kind}>", "associateInteraction pairs do not say which side is the stem; use matchInteraction."
-            )
-            return None
+            content = self._associate(interaction, decl, stem, lead_in)
         if not self.ok:
             return None
         content["explanation"] = "\n\n".join(explanation_parts)
@@ -290,8 +293,14 @@ class _ItemReader:
             media=self.media,
         )
 
-    def _body_nodes(self, body: Element, interaction: Element, feedback_names: set[str],
-                    explanation: list[str], stem_media: list[dict[str, str]]) -> list[Node]:  # fmt: skip
+    def _body_nodes(
+        self,
+        body: Element,
+        interaction: Element,
+        feedback_names: set[str],
+        explanation: list[str],
+        stem_media: list[dict[str, str]],
+    ) -> list[Node]:
         """Nodes of the item body without the interaction; feedback goes to ``explanation`` and
         our ``irx-media`` image blocks to ``stem_media``."""
 
@@ -371,8 +380,14 @@ class _ItemReader:
             return {"type": "sba", "stem": stem, "lead_in": lead_in, "options": options, "key": keys}
         partial = decl["mapping"] or template.rstrip("/").endswith("map_response")
         keys = [o["id"] for o in options if o["id"] in keys]
-        return {"type": "mrq", "stem": stem, "lead_in": lead_in, "options": options, "key": keys,
-                "scoring": "partial" if partial else "all_or_nothing"}  # fmt: skip
+        return {
+            "type": "mrq",
+            "stem": stem,
+            "lead_in": lead_in,
+            "options": options,
+            "key": keys,
+            "scoring": "partial" if partial else "all_or_nothing",
+        }
 
     @staticmethod
     def _true_false(choices: list[tuple[str, str]]) -> dict[str, str] | None:
@@ -391,8 +406,13 @@ class _ItemReader:
         where = f"<{local_name(interaction.tag)}>"
         mapping = self._letters(choices, where)
         options = [{"id": mapping[ident], "text": text} for ident, text in choices]
-        return {"type": "order", "stem": stem, "lead_in": lead_in, "options": options,
-                "key": self._keys(decl["correct"], mapping, where)}  # fmt: skip
+        return {
+            "type": "order",
+            "stem": stem,
+            "lead_in": lead_in,
+            "options": options,
+            "key": self._keys(decl["correct"], mapping, where),
+        }
 
     def _match(self, interaction: Element, decl: dict[str, Any], stem: str, lead_in: str) -> dict[str, Any]:
         d = self.d
@@ -403,10 +423,48 @@ class _ItemReader:
             return {}
         sources = self._choices(sets[0], "simpleAssociableChoice")
         targets = self._choices(sets[1], "simpleAssociableChoice")
+        return self._emq(where, sources, targets, decl["correct"], stem, lead_in)
+
+    def _associate(self, interaction: Element, decl: dict[str, Any], stem: str, lead_in: str) -> dict[str, Any]:
+        """associateInteraction: one pool of choices linked by unordered pairs.
+
+        The stems are taken to be the choices written first in the correct pairs (as authoring
+        tools write them); the rest are options. A choice that is first in one pair and second
+        in another makes the sides ambiguous and is refused.
+        """
+        where = f"<{local_name(interaction.tag)}>"
+        choices = self._choices(interaction, "simpleAssociableChoice")
+        pairs = [v.split() for v in decl["correct"]]
+        if any(len(p) != 2 for p in pairs):
+            self.problem(where, "Every correct response of an associate interaction must be a pair of identifiers.")
+            return {}
+        firsts = {p[0] for p in pairs}
+        seconds = {p[1] for p in pairs}
+        if firsts & seconds:
+            self.problem(
+                where,
+                f"The choice(s) {', '.join(sorted(firsts & seconds))} appear on both sides of the correct pairs, "
+                "so stems and options cannot be told apart; use a match interaction.",
+            )
+            return {}
+        self.warn(where, "Stems were taken from the first identifier of each correct pair.")
+        sources = [c for c in choices if c[0] in firsts]
+        targets = [c for c in choices if c[0] not in firsts]
+        return self._emq(where, sources, targets, decl["correct"], stem, lead_in)
+
+    def _emq(
+        self,
+        where: str,
+        sources: list[tuple[str, str]],
+        targets: list[tuple[str, str]],
+        correct: list[str],
+        stem: str,
+        lead_in: str,
+    ) -> dict[str, Any]:
         mapping = self._letters(targets, where)
         options = [{"id": mapping[ident], "text": text} for ident, text in targets]
         keys: dict[str, list[str]] = {ident: [] for ident, _ in sources}
-        for value in decl["correct"]:
+        for value in correct:
             parts = value.split()
             if len(parts) != 2 or parts[0] not in keys or parts[1] not in mapping:
                 self.problem(where, f"The correct pair {value!r} does not link a stem to an option.")
@@ -465,8 +523,15 @@ def parse_qti(
     return report
 
 
-def _parse_package(d: Dialect, data: bytes, report: ImportReport, filename: str, encoding: str | None,
-                   default_area: str | None, limits: Limits) -> ImportReport:  # fmt: skip
+def _parse_package(
+    d: Dialect,
+    data: bytes,
+    report: ImportReport,
+    filename: str,
+    encoding: str | None,
+    default_area: str | None,
+    limits: Limits,
+) -> ImportReport:
     files = read_zip(data, filename=filename, limits=limits)
     manifest_data = files.get("imsmanifest.xml")
     if manifest_data is None:
@@ -484,8 +549,11 @@ def _parse_package(d: Dialect, data: bytes, report: ImportReport, filename: str,
         location = f"{href or 'resource ' + str(index)}"
         path = resolve_in_package("imsmanifest.xml", href)
         if path is None or path not in files:
-            report.problem(resource.get("identifier", f"resource {index}"), "imsmanifest.xml",
-                           f"The item file {href!r} is not in the package.")  # fmt: skip
+            report.problem(
+                resource.get("identifier", f"resource {index}"),
+                "imsmanifest.xml",
+                f"The item file {href!r} is not in the package.",
+            )
             continue
         try:
             root = parse_xml(files[path], filename=path, encoding=encoding)
@@ -580,11 +648,17 @@ def write_item(d: Dialect, q: ParsedQuestion, identifier: str, url_for: dict[str
     # Unqualified names plus an xmlns attribute on the root give a clean default namespace.
     E = d.el  # noqa: N806
     A = d.at  # noqa: N806
-    root = Element(E("assessmentItem"), {
-        "xmlns": d.namespace, "identifier": identifier, "title": q.title or q.label,
-        A("adaptive"): "false", A("timeDependent"): "false",
-        "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": d.schema_location,
-    })  # fmt: skip
+    root = Element(
+        E("assessmentItem"),
+        {
+            "xmlns": d.namespace,
+            "identifier": identifier,
+            "title": q.title or q.label,
+            A("adaptive"): "false",
+            A("timeDependent"): "false",
+            "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation": d.schema_location,
+        },
+    )
     if q.language:
         root.set(XML_LANG, q.language)
     letters = [o["id"] for o in c.get("options", [])]

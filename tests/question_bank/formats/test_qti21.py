@@ -121,3 +121,19 @@ def test_export_writes_a_package_with_manifest_and_images():
     back = parse(data, "qti21", filename="x.zip").questions[0]
     assert back.content["key"] == ["C"] and back.area == "TIPS"
     assert back.media["angio.png"].data == PNG
+
+
+def test_an_associate_interaction_becomes_extended_matching_with_a_warning():
+    r = parse(read("qti21_associate.xml"), "qti21", filename="a.xml")
+    q = r.questions[0]
+    assert q.content["type"] == "emq"
+    assert [s["text"] for s in q.content["stems"]] == ["Mechanical thrombectomy", "Uterine artery embolisation"]
+    assert [o["text"] for o in q.content["options"]] == ["DSA", "CT", "Ultrasound", "MRI"]
+    assert [s["key"] for s in q.content["stems"]] == [["A"], ["A"]]
+    assert "first identifier of each correct pair" in r.warnings[0].message
+
+
+def test_an_associate_interaction_with_ambiguous_sides_is_refused():
+    data = read("qti21_associate.xml").replace(b"<value>fibroid dsa</value>", b"<value>dsa fibroid</value>")
+    r = parse(data, "qti21", filename="a.xml")
+    assert r.questions == [] and "both sides" in r.problems[0].message
