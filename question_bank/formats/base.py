@@ -86,6 +86,7 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     #: Moodle/GIFT category paths met in the file, in order (``$course$/top/TACE``).
     categories: list[str] = field(default_factory=list)
+    _limit_reported: bool = field(default=False, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -105,7 +106,9 @@ class ImportReport:
         """
         item = question.label
         if max_items is not None and len(self.questions) >= max_items:
-            self.problem(item, location, f"The file has more than {max_items} items; the rest were not read.")
+            if not self._limit_reported:
+                self._limit_reported = True
+                self.problem(item, location, f"The file has more than {max_items} items; the rest were not read.")
             return False
         try:
             question.content = validate_content(question.content)

@@ -103,11 +103,12 @@ class _Item:
             self.warn(where, message)
 
         if fmt == "markdown":
-            return re.sub(
-                r"\]\(\s*@@PLUGINFILE@@/([^)\s\"]+)",
-                lambda m: "](media:" + files.get(m.group(1), "missing") if m.group(1) in files else m.group(0),
-                raw,
-            ).strip()
+
+            def link(m: re.Match[str]) -> str:
+                ref = image_ref("@@PLUGINFILE@@/" + m.group(1), "")
+                return "](media:" + ref if ref else m.group(0)
+
+            return re.sub(r"\]\(\s*@@PLUGINFILE@@/([^)\s\"]+)", link, raw).strip()
         if fmt in ("plain_text", "moodle_auto_format") and "<" not in raw:
             return plain_to_markdown(raw)
         return html_to_markdown(raw, image_ref=image_ref, warn=warn)

@@ -79,3 +79,16 @@ def test_export_embeds_images_as_base64_with_pluginfile_links():
     back = parse(xml.encode(), "moodle", filename="x.xml").questions[0]
     assert back.content["explanation"] == "E ]]> end"
     assert back.media["x.png"].data == PNG
+
+
+def test_markdown_text_links_embedded_images_even_when_the_name_is_url_encoded():
+    png = base64.b64encode(PNG).decode()
+    xml = f"""<quiz><question type="truefalse"><name><text>m</text></name>
+    <questiontext format="markdown"><text>See ![CT](@@PLUGINFILE@@/ct%20scan.png)
+
+    Is this an arterial phase?</text><file name="ct scan.png" path="/" encoding="base64">{png}</file></questiontext>
+    <answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer>
+    </question></quiz>"""
+    q = parse(xml.encode(), "moodle", filename="m.xml").questions[0]
+    assert q.content["stem"] == "See ![CT](media:ct_scan.png)"
+    assert q.media["ct_scan.png"].filename == "ct scan.png"

@@ -9,7 +9,7 @@ from question_bank.formats import export, parse
 from question_bank.formats.base import ParsedQuestion
 from question_bank.formats.tabular import COLUMNS, template_csv, template_xlsx
 
-from .helpers import by_id, read
+from .helpers import by_id, read, zip_entries
 
 
 def test_the_csv_template_is_the_documented_header_with_a_bom():
@@ -83,3 +83,10 @@ def test_emq_and_case_items_cannot_be_exported_to_a_spreadsheet():
     emq = {"type": "emq", "stem": "t", "lead_in": "l", "options": [], "stems": []}
     check = check_export([ParsedQuestion(content=emq, source_id="E-1")], "csv")
     assert not check.ok and check.problems[0].item == "E-1"
+
+
+def test_a_file_that_is_not_a_workbook_is_a_clear_error():
+    r = parse(b"PK\x03\x04 not really a zip", "xlsx", filename="x.xlsx")
+    assert r.problems[0].item == "x.xlsx" and "not a valid zip" in r.problems[0].message
+    r = parse(zip_entries({"hello.txt": b"hi"}), "xlsx", filename="y.xlsx")
+    assert "not a readable XLSX workbook" in r.problems[0].message
