@@ -304,11 +304,16 @@ class _Pool:
         raise AssertionError("matched an identity with no eligible version")  # pragma: no cover
 
     def eligible(self, row: Row, images: bool) -> list[int]:
-        return [
-            index
-            for index, group in enumerate(self.members)
-            if any(row.accepts(item) and (item.has_media or not images) for item in group)
-        ]
+        """Identities with a version fitting ``row`` (with media when ``images``); computed once per row."""
+        cache = self.__dict__.setdefault("_eligible", {})
+        key = (row, images)
+        if key not in cache:
+            cache[key] = [
+                index
+                for index, group in enumerate(self.members)
+                if any(row.accepts(item) and (item.has_media or not images) for item in group)
+            ]
+        return cache[key]
 
 
 def _ordered_rows(rows: Sequence[Row], pool: _Pool) -> list[Row]:
