@@ -19,6 +19,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, ParseError
 
@@ -197,7 +198,7 @@ def read_zip(data: bytes, *, filename: str = "", limits: Limits = DEFAULT_LIMITS
     check_size(data, limits, filename)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise FormatError("The file is not a valid zip package.", filename) from exc
     with archive:
         infos = archive.infolist()
@@ -230,9 +231,20 @@ def read_zip(data: bytes, *, filename: str = "", limits: Limits = DEFAULT_LIMITS
             if info.is_dir():
                 continue
             cap = min(limits.max_entry_bytes, limits.max_total_uncompressed - total)
-            with archive.open(info) as fh:
-                # Read one byte past the cap so that a lying header cannot make us read more.
-                content = fh.read(cap + 1)
+            try:
+                with archive.open(info) as fh:
+                    # Read one byte past the cap so that a lying header cannot make us read more.
+                    content = fh.read(cap + 1)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                OSError,
+                NotImplementedError,
+                RuntimeError,
+                ValueError,
+            ) as exc:
+                raise FormatError(f"The package entry {info.filename!r} is damaged ({exc}).", filename) from exc
             if len(content) > cap or len(content) > info.file_size:
                 raise FormatError(
                     f"The package entry {info.filename!r} is larger than allowed or than its header says; refused.",

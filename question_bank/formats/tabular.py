@@ -200,29 +200,30 @@ def parse_xlsx(
     limits: Limits = DEFAULT_LIMITS,
 ) -> ImportReport:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     read_zip(data, filename=filename, limits=limits)  # size, entry and zip-bomb checks first
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FormatError(f"The file is not a readable XLSX workbook ({exc}).", filename) from exc
-    sheet = workbook["questions"] if "questions" in workbook.sheetnames else workbook.worksheets[0]
+        sheet = workbook["questions"] if "questions" in workbook.sheetnames else workbook.worksheets[0]
+        # Rows are read up front so that a damaged sheet fails here with a clear message.
+        all_rows = list(sheet.iter_rows(values_only=True))
+        workbook.close()
+    except FormatError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on damaged files
+        raise FormatError(f"The file is not a readable XLSX workbook ({type(exc).__name__}: {exc}).", filename) from exc
     report = ImportReport()
-    rows = sheet.iter_rows(values_only=True)
-    try:
-        header = [str(v or "") for v in next(rows)]
-    except StopIteration:
-        raise FormatError("The first sheet is empty.", filename) from None
+    if not all_rows:
+        raise FormatError("The first sheet is empty.", filename)
+    header = [str(v or "") for v in all_rows[0]]
     names = _check_header(header, report, filename)
-    for n, values in enumerate(rows, 2):
+    for n, values in enumerate(all_rows[1:], 2):
         cells = [
             "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)) for v in values
         ]
         if not any(c.strip() for c in cells):
             continue
         _row_to_question(dict(zip(names, cells, strict=False)), report, f"{sheet.title} row {n}", default_area, limits)
-    workbook.close()
     return report
 
 

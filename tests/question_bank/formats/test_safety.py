@@ -4,12 +4,15 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from question_bank.formats import parse
 from question_bank.formats.base import FormatError
 from question_bank.formats.safety import Limits, decode_text, parse_xml, read_zip, sniff_image
+from question_bank.formats.tabular import template_xlsx
 
-from .helpers import PNG, read, zip_entries
+from .helpers import PNG, read, zip_entries, zip_folder
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -140,3 +143,27 @@ def test_unknown_formats_and_non_bytes_are_programming_errors():
         parse(b"", "docx", filename="x")
     with pytest.raises(TypeError):
         parse("text", "gift", filename="x")  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.data())
+def test_damaged_files_give_a_report_never_an_exception(data):
+    fmt, base = data.draw(
+        st.sampled_from(
+            [
+                ("qti21", zip_folder("qti21_package")),
+                ("xlsx", template_xlsx()),
+                ("moodle", read("moodle_bank.xml")),
+                ("gift", read("gift_bank.gift")),
+                ("qti3", read("qti3_match.xml")),
+                ("csv", read("bank.csv")),
+            ]
+        )
+    )
+    damaged = bytearray(base)
+    for _ in range(data.draw(st.integers(1, 6))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
+    report = parse(bytes(damaged), fmt, filename="damaged")
+    assert isinstance(report.questions, list)
+    for problem in report.problems:
+        assert problem.item and problem.message
