@@ -4,7 +4,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 # Modules that declare navigation, dashboard panels, role permissions and demo steps in a register() function.
-REGISTERING_MODULES = ["exams.views.officer", "exams.views.candidate", "exams.views.proctor", "exams.registry"]
+REGISTERING_MODULES = [
+    "exams.views.officer",
+    "exams.views.candidate",
+    "exams.views.proctor",
+    "exams.registry",
+    "exams.tasks_scoring",
+    "exams.views.scoring",
+]
 
 
 class ExamsConfig(AppConfig):

@@ -1,0 +1,280 @@
+"""Scoring a sitting: hand-computed scores for every item type, pass/fail, reproducibility, key decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from exams.models import Attempt, CandidateResult, CutScore, Exam, Job, KeyDecision, SittingAnalysis
+from exams.services import scoring
+from exams.services.keys import key_decision_confirm, key_decision_preview
+from exams.services.scoring import scoring_job_start, sitting_score
+from irexam.errors import ApplicationError
+from question_bank.models import ItemStatistic
+from tests.exams.scoring_data import (
+    AREA_MAX,
+    EXPECTED_AREAS,
+    EXPECTED_RAW,
+    build_scoring_sitting,
+    build_simulated_sitting,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def built(officer):
+    return build_scoring_sitting(officer=officer)
+
+
+def _cut(built, officer, percent, paper=True):
+    return CutScore.objects.create(
+        sitting=built.sitting,
+        paper=built.paper if paper else None,
+        method=CutScore.Method.FIXED,
+        percent=percent,
+        decided_by=officer,
+    )
+
+
+def _attempt(built, name) -> Attempt:
+    return Attempt.objects.get(pk=built.attempts[name].pk)
+
+
+def test_it_scores_every_item_type_as_worked_out_by_hand(built):
+    sitting_score(sitting=built.sitting)
+    for name, raw in EXPECTED_RAW.items():
+        attempt = _attempt(built, name)
+        assert attempt.raw_score == pytest.approx(raw)
+        assert attempt.max_score == 8.0
+        assert attempt.percent == pytest.approx(100 * raw / 8)
+        assert attempt.scored_at is not None
+
+
+def test_area_scores_hold_raw_max_and_percent_per_technique_area(built):
+    sitting_score(sitting=built.sitting)
+    for name, areas in EXPECTED_AREAS.items():
+        scores = _attempt(built, name).area_scores
+        assert set(scores) == set(areas)
+        for code, raw in areas.items():
+            assert scores[code]["raw"] == pytest.approx(raw)
+            assert scores[code]["max"] == AREA_MAX[code]
+            assert scores[code]["percent"] == pytest.approx(100 * raw / AREA_MAX[code])
+
+
+def test_a_locked_case_stage_counts_the_answer_given_before_moving_on(built):
+    sitting_score(sitting=built.sitting)
+    # c2 changed q1 from A to B after stage s1 locked: A (correct) counts
+    assert _attempt(built, "c2").area_scores["TACE"]["raw"] == pytest.approx(1 + 2 / 3)
+
+
+def test_an_attempt_still_in_progress_is_not_scored(built):
+    sitting_score(sitting=built.sitting)
+    assert _attempt(built, "c5").raw_score is None
+    assert not CandidateResult.objects.filter(registration=built.registrations["c5"]).exists()
+
+
+def test_without_a_cut_score_nobody_has_passed_or_failed_yet(built):
+    summary = sitting_score(sitting=built.sitting)
+    assert summary.pass_count is None
+    assert {a.passed for a in Attempt.objects.filter(form=built.form)} == {None}
+    assert {r.passed for r in CandidateResult.objects.all()} == {None}
+
+
+def test_a_conjunctive_exam_passes_candidates_at_or_above_the_paper_cut(built, officer):
+    _cut(built, officer, 60)  # 60 % of 8 = 4.8 points
+    summary = sitting_score(sitting=built.sitting)
+    passed = {name: _attempt(built, name).passed for name in EXPECTED_RAW}
+    assert passed == {"c1": True, "c2": False, "c3": False, "c4": True}
+    assert summary.pass_count == 2
+    result = CandidateResult.objects.get(registration=built.registrations["c4"])
+    assert result.passed is True
+    assert result.percent == pytest.approx(100 * (7 + 1 / 3) / 8)
+
+
+def test_a_candidate_exactly_at_the_cut_passes(built, officer):
+    _cut(built, officer, 25)  # 2 points: c3 has exactly 2
+    sitting_score(sitting=built.sitting)
+    assert _attempt(built, "c3").passed is True
+
+
+def test_a_compensatory_exam_judges_the_total_against_the_total_cut(officer):
+    built = build_scoring_sitting(officer=officer, pass_rule=Exam.PassRule.COMPENSATORY, code="ir-comp")
+    _cut(built, officer, 50, paper=False)  # 4 of 8 points
+    sitting_score(sitting=built.sitting)
+    results = {
+        name: CandidateResult.objects.get(registration=built.registrations[name]).passed for name in EXPECTED_RAW
+    }
+    assert results == {"c1": True, "c2": True, "c3": False, "c4": True}
+    assert _attempt(built, "c1").passed is None  # no per-paper verdict under a compensatory rule
+
+
+def test_item_analysis_and_bank_statistics_are_stored_for_the_sitting(built):
+    sitting_score(sitting=built.sitting)
+    analysis = SittingAnalysis.objects.get(sitting=built.sitting)
+    form = analysis.data["forms"][0]
+    assert form["n"] == 4
+    sba = form["items"][0]
+    assert (sba["label"], sba["n"], sba["key"]) == ("1", 4, "B")
+    assert sba["p"] == pytest.approx(0.75)
+    options = {o["option"]: o["proportion"] for o in sba["options"]}
+    assert options["A"] == pytest.approx(0.25) and options["B"] == pytest.approx(0.75)
+    emq2 = next(i for i in form["items"] if i["label"] == "4:2")
+    assert emq2["omit_rate"] == pytest.approx(0.25)  # c3 left the emq out
+    assert form["test"]["mean"] == pytest.approx(sum(EXPECTED_RAW.values()) / 4)
+    stats = ItemStatistic.objects.filter(source=f"sitting:{built.sitting.pk}:{built.form.pk}")
+    assert stats.count() == 8
+    assert stats.get(version=built.versions[1]).p_value == pytest.approx(0.75)
+
+
+def test_scoring_twice_replaces_rather_than_duplicates_the_statistics(built):
+    sitting_score(sitting=built.sitting)
+    sitting_score(sitting=built.sitting)
+    assert ItemStatistic.objects.filter(source__startswith=f"sitting:{built.sitting.pk}:").count() == 8
+    assert CandidateResult.objects.filter(sitting=built.sitting).count() == 4
+
+
+def _snapshot(sitting):
+    attempts = list(
+        Attempt.objects.filter(form__sitting=sitting)
+        .order_by("pk")
+        .values_list("raw_score", "percent", "theta", "theta_se", "scaled_score", "passed", "area_scores")
+    )
+    analysis = SittingAnalysis.objects.get(sitting=sitting)
+    return attempts, analysis.data, analysis.inputs_digest
+
+
+def test_rescoring_the_same_responses_and_decisions_gives_identical_results(officer):
+    sitting, paper, _forms = build_simulated_sitting(officer=officer)
+    CutScore.objects.create(sitting=sitting, paper=paper, method="fixed", percent=50, decided_by=officer)
+    sitting_score(sitting=sitting)
+    first = _snapshot(sitting)
+    sitting_score(sitting=sitting)
+    assert _snapshot(sitting) == first
+
+
+def test_a_large_enough_sitting_gets_rasch_abilities_and_scaled_scores_with_the_cut_at_the_scale_cut(officer):
+    sitting, paper, forms = build_simulated_sitting(officer=officer)
+    CutScore.objects.create(sitting=sitting, paper=paper, method="fixed", percent=50, decided_by=officer)
+    sitting_score(sitting=sitting)
+    analysis = SittingAnalysis.objects.get(sitting=sitting).data
+    summary = analysis["papers"][str(paper.pk)]
+    assert summary["equated"] is True
+    assert summary["rasch"]["converged"] is True
+    attempts = list(Attempt.objects.filter(form__sitting=sitting))
+    assert all(a.theta is not None and a.theta_se > 0 for a in attempts)
+    # on the reference form the cut is 6 of 12 points; scaled scores and pass/fail agree everywhere
+    for attempt in attempts:
+        assert attempt.passed == (attempt.scaled_score >= 300 - 1e-6)
+    reference = [a for a in attempts if a.form_id == forms[0].pk]
+    assert all(a.passed == (a.raw_score >= 6) for a in reference)
+    # a higher raw score on the same form never scales lower
+    for form in forms:
+        ordered = sorted((a.raw_score, a.scaled_score) for a in attempts if a.form_id == form.pk)
+        assert all(x[1] <= y[1] + 1e-9 for x, y in zip(ordered, ordered[1:], strict=False))
+
+
+# --- key decisions: preview == confirmed effect ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("position", "action", "key", "expected_raw", "expected_max", "pass_after"),
+    [
+        # drop the sba: nobody gets its point, the maximum is 7 and the cut 4.2
+        (1, "drop", [], {"c1": 7, "c2": 4 + 1 / 3, "c3": 1, "c4": 6 + 1 / 3}, 7, 3),
+        # accept A as well: c2 gains a point
+        (1, "accept", ["A"], {"c1": 8, "c2": 5 + 1 / 3, "c3": 2, "c4": 7 + 1 / 3}, 8, 3),
+        # re-key the true/false item to F: only c3 chose F
+        (3, "rekey", ["F"], {"c1": 7, "c2": 3 + 1 / 3, "c3": 3, "c4": 6 + 1 / 3}, 8, 2),
+    ],
+)
+def test_a_key_decision_previews_its_impact_and_confirming_it_has_exactly_that_effect(
+    built, officer, django_capture_on_commit_callbacks, position, action, key, expected_raw, expected_max, pass_after
+):
+    _cut(built, officer, 60)
+    sitting_score(sitting=built.sitting)
+    version = built.versions[position]
+    impact = key_decision_preview(sitting=built.sitting, version=version, unit_id="", action=action, key=key)
+    assert impact["pass_count_before"] == 2
+    assert impact["pass_count_after"] == pass_after
+    assert impact["attempts_presented"] == 4
+    changed = sum(1 for name, raw in expected_raw.items() if raw != EXPECTED_RAW[name] or expected_max != 8)
+    assert impact["attempts_changed"] == changed
+    with django_capture_on_commit_callbacks(execute=True):
+        decision, job = key_decision_confirm(
+            sitting=built.sitting, version=version, unit_id="", action=action, key=key, reason="Review", by=officer
+        )
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert decision.is_current
+    for name, raw in expected_raw.items():
+        attempt = _attempt(built, name)
+        assert attempt.raw_score == pytest.approx(raw)
+        assert attempt.max_score == expected_max
+    assert CandidateResult.objects.filter(sitting=built.sitting, passed=True).count() == pass_after
+
+
+def test_a_new_decision_on_the_same_unit_replaces_the_current_one_and_keeps_history(
+    built, officer, django_capture_on_commit_callbacks
+):
+    sitting_score(sitting=built.sitting)
+    version = built.versions[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        key_decision_confirm(
+            sitting=built.sitting, version=version, unit_id="", action="drop", key=[], reason="Ambiguous", by=officer
+        )
+        key_decision_confirm(
+            sitting=built.sitting, version=version, unit_id="", action="keep", key=[], reason="Reviewed", by=officer
+        )
+    decisions = KeyDecision.objects.filter(sitting=built.sitting, version=version)
+    assert decisions.count() == 2
+    assert decisions.get(is_current=True).action == "keep"
+    assert _attempt(built, "c1").raw_score == 8  # back to the original key
+
+
+def test_an_emq_stem_can_be_dropped_on_its_own(built, officer, django_capture_on_commit_callbacks):
+    sitting_score(sitting=built.sitting)
+    with django_capture_on_commit_callbacks(execute=True):
+        key_decision_confirm(
+            sitting=built.sitting,
+            version=built.versions[4],
+            unit_id="2",
+            action="drop",
+            key=[],
+            reason="Two types fit",
+            by=officer,
+        )
+    c1 = _attempt(built, "c1")
+    assert (c1.raw_score, c1.max_score) == (7, 7)
+    assert c1.area_scores["ANEU"]["max"] == 2
+
+
+def test_a_decision_that_does_not_fit_the_item_is_refused_with_a_clear_message(built, officer):
+    sitting_score(sitting=built.sitting)
+    with pytest.raises(ApplicationError) as exc:
+        key_decision_preview(sitting=built.sitting, version=built.versions[1], unit_id="", action="accept", key=["Z"])
+    assert "Z" in str(exc.value.message)
+    with pytest.raises(ApplicationError):
+        key_decision_preview(sitting=built.sitting, version=built.versions[4], unit_id="9", action="drop", key=[])
+
+
+def test_starting_scoring_queues_one_job_and_opens_key_validation(built, officer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = scoring_job_start(sitting=built.sitting, by=officer)
+    job.refresh_from_db()
+    built.sitting.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.progress == 1.0
+    assert job.result["attempts"] == 4
+    assert built.sitting.status == "key_validation"
+    assert scoring.scoring_is_current(built.sitting)
+
+
+def test_a_job_delivered_twice_runs_once(built, officer):
+    job = Job.objects.create(kind=scoring.JOB_KIND, sitting=built.sitting)
+    assert scoring.scoring_job_run(job.pk) == "done"
+    assert scoring.scoring_job_run(job.pk) == "skipped"
+
+
+def test_loading_a_sitting_takes_a_fixed_number_of_queries(built, django_assert_num_queries):
+    with django_assert_num_queries(9):
+        scoring.sitting_data_load(built.sitting)
