@@ -418,14 +418,14 @@ def _question(c: _Collector, obj: Any, path: str, *, in_case: bool) -> dict[str,
         keys = _key_list(c, obj, path, option_ids)
         key_path = _join(path, "key")
         raw_count = len(obj["key"]) if isinstance(obj.get("key"), list) else 0
-        if qtype == "sba" and "key" in obj and raw_count != 1:
+        if qtype == "sba" and isinstance(obj.get("key"), list) and raw_count != 1:
             c.add(
                 "sba_key_count",
                 key_path,
                 count=raw_count,
                 listing=_listing(map(str, obj["key"])),
             )
-        elif qtype == "tf" and "key" in obj and raw_count != 1:
+        elif qtype == "tf" and isinstance(obj.get("key"), list) and raw_count != 1:
             c.add(
                 "tf_key_count",
                 key_path,
@@ -436,9 +436,9 @@ def _question(c: _Collector, obj: Any, path: str, *, in_case: bool) -> dict[str,
             for k in sorted({k for k in keys if keys.count(k) > 1}):
                 c.add("duplicate_key", key_path, value=k)
             keys = [oid for oid in option_ids if oid in keys]
-            if "key" in obj and (not keys or (option_ids and len(keys) >= len(option_ids))):
+            if isinstance(obj.get("key"), list) and (not keys or (option_ids and len(keys) >= len(option_ids))):
                 c.add("mrq_key_count", key_path, count=len(keys), options=len(option_ids))
-        elif qtype == "order" and "key" in obj:
+        elif qtype == "order" and isinstance(obj.get("key"), list):
             missing = [oid for oid in option_ids if oid not in keys]
             repeated = sorted({k for k in keys if keys.count(k) > 1})
             details = []
@@ -688,6 +688,11 @@ def media_refs(content: Mapping[str, Any]) -> list[str]:
     return list(found)
 
 
+def _items(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty list (helpers accept unvalidated content)."""
+    return value if isinstance(value, list) else []
+
+
 def _fp_text(value: Any) -> str:
     if not isinstance(value, str):
         return ""
@@ -708,15 +713,15 @@ def normalised_fingerprint(content: Mapping[str, Any]) -> str:
         parts.append(_fp_text(obj.get("type")))
         parts.append(_fp_text(obj.get("stem")))
         parts.append(_fp_text(obj.get("lead_in")))
-        options = obj.get("options") or []
+        options = _items(obj.get("options"))
         texts = sorted(_fp_text(o.get("text")) for o in options if isinstance(o, dict))
         parts.append("\x1e".join(texts))
-        stems = obj.get("stems") or []
+        stems = _items(obj.get("stems"))
         parts.append("\x1e".join(_fp_text(s.get("text")) for s in stems if isinstance(s, dict)))
-        for stage in obj.get("stages") or []:
+        for stage in _items(obj.get("stages")):
             if isinstance(stage, dict):
                 parts.append(_fp_text(stage.get("text")))
-                for q in stage.get("questions") or []:
+                for q in _items(stage.get("questions")):
                     if isinstance(q, dict):
                         add(q)
 
@@ -724,43 +729,49 @@ def normalised_fingerprint(content: Mapping[str, Any]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _candidate_media(media: Any) -> list[dict[str, str]]:
-    out = []
-    for m in media or []:
-        if isinstance(m, dict):
-            out.append({k: m[k] for k in ("ref", "alt", "caption") if k in m})
-    return out
+def _str(value: Any) -> str | None:
+    """Strings pass; anything else (a nested object in unvalidated content) becomes None."""
+    return value if isinstance(value, str) else None
+
+
+def _candidate_media(media: Any) -> list[dict[str, str | None]]:
+    return [
+        {k: _str(m.get(k)) for k in ("ref", "alt", "caption") if k in m} for m in _items(media) if isinstance(m, dict)
+    ]
 
 
 def strip_for_candidate(content: Mapping[str, Any]) -> dict[str, Any]:
     """The candidate-facing copy of ``content``.
 
     Built from an allow-list (never by deleting known secret fields), so keys, emq stem keys,
-    stage-question keys, explanations, references and any unknown field can never leak. Option
-    order is kept canonical; delivery shuffles it per candidate.
+    stage-question keys, explanations, references and any unknown field can never leak; only
+    string values are copied. Option order is kept canonical; delivery shuffles it per candidate.
     """
 
+    def pairs(items: Any) -> list[dict[str, str | None]]:
+        return [{"id": _str(i.get("id")), "text": _str(i.get("text"))} for i in _items(items) if isinstance(i, dict)]
+
     def question(obj: Mapping[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": obj.get("type")}
+        out: dict[str, Any] = {"type": _str(obj.get("type"))}
         for name in ("id", "stem", "lead_in", "scoring"):
             if name in obj:
-                out[name] = obj[name]
+                out[name] = _str(obj[name])
         if "options" in obj:
-            out["options"] = [{"id": o.get("id"), "text": o.get("text")} for o in obj["options"] if isinstance(o, dict)]
+            out["options"] = pairs(obj["options"])
         if "stems" in obj:
-            out["stems"] = [{"id": s.get("id"), "text": s.get("text")} for s in obj["stems"] if isinstance(s, dict)]
+            out["stems"] = pairs(obj["stems"])
         if "stages" in obj:
             out["stages"] = [
                 {
-                    "id": st.get("id"),
-                    "text": st.get("text"),
+                    "id": _str(st.get("id")),
+                    "text": _str(st.get("text")),
                     "media": _candidate_media(st.get("media")),
-                    "questions": [question(q) for q in st.get("questions") or [] if isinstance(q, dict)],
+                    "questions": [question(q) for q in _items(st.get("questions")) if isinstance(q, dict)],
                 }
-                for st in obj["stages"]
+                for st in _items(obj["stages"])
                 if isinstance(st, dict)
             ]
         out["media"] = _candidate_media(obj.get("media"))
-        return copy.deepcopy(out)
+        return out
 
     return question(content)

@@ -4,6 +4,8 @@ import copy
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from question_bank.content import (
     MESSAGES,
@@ -425,3 +427,31 @@ def test_fingerprint_changes_when_the_wording_changes():
     assert normalised_fingerprint(sba()) != normalised_fingerprint(sba(lead_in="Something else?"))
     assert normalised_fingerprint(case()) != normalised_fingerprint(case(stem="Another case"))
     assert len(normalised_fingerprint(tf())) == 64
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=4) | st.sampled_from(["sba", "emq", "case", "A"]),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    ["type", "stem", "lead_in", "options", "key", "stems", "stages", "id", "text", "questions"]
+                ),
+                children,
+                max_size=6,
+            )
+        ),
+        max_leaves=30,
+    )
+)
+def test_arbitrary_json_gives_content_errors_never_crashes(value):
+    try:
+        validate_content(value)
+    except ContentError as exc:
+        assert exc.errors
+    if isinstance(value, dict):
+        assert "key" not in json.dumps(strip_for_candidate(value))
+        media_refs(value)
+        normalised_fingerprint(value)
