@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 API_INDEX = {
     "me": "api:me",
     "token": "api:token",
+    "exams": "api:exams",
+    "sittings": "api:sittings",
     "curriculum-areas": "api:curriculum-areas",
     "curriculum-objectives": "api:curriculum-objectives",
     "curriculum-requirements": "api:curriculum-requirements",
