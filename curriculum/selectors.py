@@ -257,18 +257,14 @@ class Eligibility:
     months: RequirementStatus | None
     requires_certificate_level: str = ""
     counts_by_area: dict[str, AreaCount] = field(default_factory=dict)
+    summary: str = ""
+    """"Eligible" or "Not yet: missing …", in the language active when it was computed."""
 
     @property
     def requirements(self) -> list[RequirementStatus]:
         """Every checked requirement in declaration order (months last)."""
         order = {status.code: index for index, status in enumerate(self.met + self.unmet)}
         return sorted(self.met + self.unmet, key=lambda status: (status.code == MONTHS_CODE, order[status.code]))
-
-    @property
-    def summary(self) -> str:
-        if self.eligible:
-            return _("Eligible")
-        return _("Not yet: %(missing)s") % {"missing": "; ".join(status.message for status in self.unmet)}
 
 
 MONTHS_CODE = "MONTHS"
@@ -370,7 +366,12 @@ def eligibility_for(*, trainee: User, level: str, as_of: datetime.date | None = 
         )
         (met if months_status.met else unmet).append(months_status)
 
+    if unmet:
+        summary = _("Not yet: %(missing)s") % {"missing": "; ".join(status.message for status in unmet)}
+    else:
+        summary = _("Eligible")
     return Eligibility(
+        summary=summary,
         trainee_id=trainee.pk,
         level=level,
         as_of=as_of,
