@@ -97,6 +97,10 @@ def escape_markdown(text: str) -> str:
 ImageRef = Callable[[str, str], "str | None"]
 
 
+def _has_block(node: Node) -> bool:
+    return any(c.tag in BLOCKS or (c.tag and _has_block(c)) for c in node.children)
+
+
 class _Converter:
     def __init__(self, image_ref: ImageRef | None, warn: Callable[[str], None] | None) -> None:
         self.image_ref = image_ref
@@ -181,8 +185,12 @@ class _Converter:
             tag = node.tag.lower()
             if tag in DROP:
                 continue
-            if tag not in BLOCKS:
+            if tag not in BLOCKS and not _has_block(node):
                 run.append(node)
+                continue
+            if tag not in BLOCKS:  # an unknown container (e.g. qti-content-body) holding blocks
+                flush()
+                blocks.extend(self.blocks(node.children))
                 continue
             flush()
             if tag in ("p", "figcaption"):

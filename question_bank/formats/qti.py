@@ -750,7 +750,9 @@ def write_item(d: Dialect, q: ParsedQuestion, identifier: str, url_for: dict[str
             E("modalFeedback"),
             {A("outcomeIdentifier"): "FEEDBACK", "identifier": "EXPLANATION", A("showHide"): "show"},
         )
-        _append_nodes(fb, markdown_to_nodes(c["explanation"], url_for.get), d)
+        # QTI 3 wraps feedback content in qti-content-body.
+        holder = SubElement(fb, "qti-content-body") if d.kebab else fb
+        _append_nodes(holder, markdown_to_nodes(c["explanation"], url_for.get), d)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode").encode("utf-8")
 
 

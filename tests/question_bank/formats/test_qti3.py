@@ -52,3 +52,19 @@ def test_export_uses_qti3_names_and_a_qti3_manifest():
     item = archive.read("items/O-1.xml").decode()
     assert "<qti-order-interaction" in item and "<qti-value>B</qti-value>" in item
     assert "imsqti_item_xmlv3p0" in archive.read("imsmanifest.xml").decode()
+
+
+def test_feedback_is_written_in_a_content_body_and_keeps_its_paragraphs():
+    content = {
+        "type": "sba",
+        "stem": "",
+        "lead_in": "Which?",
+        "key": ["A"],
+        "explanation": "First.\n\nSecond.",
+        "options": [{"id": "A", "text": "a"}, {"id": "B", "text": "b"}, {"id": "C", "text": "c"}],
+    }
+    data = export([ParsedQuestion(content=content, source_id="F-1")], "qti3")
+    item = zipfile.ZipFile(io.BytesIO(data)).read("items/F-1.xml").decode()
+    assert "<qti-modal-feedback" in item and "<qti-content-body><p>First.</p>" in item
+    back = parse(data, "qti3", filename="f.zip").questions[0]
+    assert back.content["explanation"] == "First.\n\nSecond."
