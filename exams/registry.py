@@ -66,3 +66,26 @@ def register() -> None:
     except ImportError:  # pragma: no cover - the bank's selectors are not there yet
         return
     register_coverage_demand(blueprint_demand)
+
+
+# --- results released (scoring, M): higher apps (certificates) react to a release ---------------
+
+ResultsReleasedHook = Callable[[int], None]
+_RESULTS_RELEASED: list[ResultsReleasedHook] = []
+
+
+def register_results_released(fn: ResultsReleasedHook) -> None:
+    """Call ``fn(sitting_id)`` after a sitting's results are released (after the transaction commits)."""
+    if fn not in _RESULTS_RELEASED:
+        _RESULTS_RELEASED.append(fn)
+
+
+def unregister_results_released(fn: ResultsReleasedHook) -> None:
+    if fn in _RESULTS_RELEASED:
+        _RESULTS_RELEASED.remove(fn)
+
+
+def notify_results_released(sitting_id: int) -> None:
+    """Run every registered hook; used by ``exams.services.results.results_release``."""
+    for hook in list(_RESULTS_RELEASED):
+        hook(sitting_id)
