@@ -21,7 +21,6 @@ from question_bank.formats.base import (
     metadata_from_tags,
     metadata_to_tags,
     split_question_text,
-    text_with_attachments,
 )
 from question_bank.formats.htmltext import html_to_markdown, markdown_to_plain, plain_to_markdown
 from question_bank.formats.safety import DEFAULT_LIMITS, Limits, check_size, decode_text
@@ -229,7 +228,7 @@ def _answers(raw: str, fmt: str, stem: str, lead_in: str, warnings: list[str]) -
     # Tokenise answers: each starts with an unescaped '=' or '~'.
     tokens: list[tuple[str, str]] = []
     i = _find_unescaped(raw, "=~")
-    if i != 0 or i < 0:
+    if i != 0:
         return {}, "The answer block must start with '=' or '~' (short-answer and other types cannot be imported)."
     while i >= 0:
         j = _find_unescaped(raw, "=~", i + 1)
@@ -356,7 +355,7 @@ def write_gift(questions: list[ParsedQuestion]) -> bytes:
         if c["type"] == "emq":
             question_text = c["stem"] + ("\n\n" + c["lead_in"] if c.get("lead_in") else "")
         else:
-            question_text = text_with_attachments(join_question_text(c), [])
+            question_text = join_question_text(c)
         head = f"::{escape_gift(q.title or q.label)}::[markdown]{escape_gift(question_text)} {{"
         lines.append(head)
         if c["type"] in ("sba", "mrq"):

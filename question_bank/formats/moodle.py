@@ -23,6 +23,7 @@ import base64
 import binascii
 import re
 from typing import Any
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
 from question_bank.formats.base import (
@@ -93,8 +94,6 @@ class _Item:
         fmt = elem.get("format", "html")
 
         def image_ref(src: str, alt: str) -> str | None:
-            from urllib.parse import unquote
-
             if src.startswith("@@PLUGINFILE@@/"):
                 return files.get(unquote(src[len("@@PLUGINFILE@@/") :]).lstrip("/"))
             return None

@@ -21,6 +21,7 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from urllib.parse import unquote
 from xml.etree.ElementTree import Element, ParseError
 
 import charset_normalizer
@@ -260,8 +261,6 @@ def resolve_in_package(base: str, href: str) -> str | None:
     href = href.split("#", 1)[0].split("?", 1)[0].replace("\\", "/")
     if not href or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", href) or href.startswith("/"):
         return None
-    from urllib.parse import unquote
-
     path = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(href)))
     if path.startswith("../") or path == "..":
         return None

@@ -4,7 +4,7 @@ import copy
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from question_bank.content import (
@@ -429,7 +429,7 @@ def test_fingerprint_changes_when_the_wording_changes():
     assert len(normalised_fingerprint(tf())) == 64
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=4) | st.sampled_from(["sba", "emq", "case", "A"]),
