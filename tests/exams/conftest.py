@@ -250,3 +250,73 @@ def delivery(trainee, other_trainee, officer, proctor):
 # ---------------------------------------------------------------------------------------------
 # 2. Browser fixtures (L) — below this line
 # ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium (Debian's package) driven by Playwright's sync API.
+
+    Module-scoped rather than session-scoped: while Playwright's sync API is running it leaves an
+    event loop marked as running in the test thread, which would break any later test in the
+    session that runs async code (``async_to_sync``); stopping it after the module ends keeps the
+    rest of the suite unaffected. Starting it costs about half a second.
+    """
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    chromium_path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium_path is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from django.db import connections
+
+    # Django's connections are context-local; once Playwright's loop runs, this thread sees new
+    # connection objects without the serialised test data that ``serialized_rollback`` restores
+    # after each flush. Hand the serialised data over to them.
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
+    with sync_api.sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
+        chromium = playwright.chromium.launch(executable_path=chromium_path)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page_as(browser, live_server, client):
+    """``page_as(user, language="en")`` → a fresh browser page signed in as ``user``.
+
+    The session comes from the Django test client's ``force_login``; its cookie is copied into a
+    new browser context (so localStorage never leaks between tests). The language cookie fixes the
+    page's language, as the candidate's choice would.
+    """
+    from django.conf import settings
+
+    contexts = []
+
+    def make(user, language: str = "en"):
+        client.force_login(user)
+        locale = "zh-CN" if language.startswith("zh") else "en-US"
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                },
+                {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+            ]
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        # Closing a page fires its "hidden" and "focus lost" reports; refuse them in the browser
+        # so no request reaches the live server after the test's database access has ended.
+        context.route("**/*", lambda route: route.abort())
+        context.close()
