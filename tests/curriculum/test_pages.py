@@ -118,3 +118,73 @@ def test_dashboards_show_the_curriculum_panels(client_as, trainee, instructor, o
     assert reverse("curriculum:logbook") in client_as(trainee).get("/dashboard/trainee/").content.decode()
     assert reverse("curriculum:review") in client_as(instructor).get("/dashboard/instructor/").content.decode()
     assert reverse("curriculum:requirements") in client_as(officer).get("/dashboard/officer/").content.decode()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_officer_page_renders_in_both_languages(client_as, officer, language):
+    client = client_as(officer)
+    for url in [
+        reverse("curriculum:requirements"),
+        reverse("curriculum:area_edit", args=["TACE"]),
+        reverse("curriculum:objective_create", args=["TACE"]),
+        reverse("curriculum:objective_edit", args=["TACE-Q-01"]),
+        reverse("curriculum:requirement_create"),
+        reverse("curriculum:level_rule_edit", args=["A"]),
+    ]:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, url
+    page = client.get(reverse("curriculum:requirements"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "病例数要求" in page and "准入级" in page
+
+
+def test_an_officer_adds_an_objective_from_the_area_page(client_as, officer):
+    response = client_as(officer).post(
+        reverse("curriculum:objective_create", args=["DRN"]),
+        {
+            "level": "A",
+            "text_zh": "处理经皮引流后的并发症。",
+            "text_en": "Manage complications after percutaneous drainage.",
+        },
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.get(action="curriculum.objective_create").target_type == "curriculum.objective"
+
+
+def test_the_instructor_sees_their_trainees_with_counts(client_as, trainee, instructor):
+    log_entries(trainee, instructor, "TACE", 2, status=LogbookEntry.Status.PENDING)
+    page = client_as(instructor).get(reverse("curriculum:trainees")).content.decode()
+    assert trainee.display_name in page
+    assert reverse("curriculum:progress", args=[trainee.pk]) in page
+
+
+def test_a_trainee_adds_a_training_period_and_the_instructor_verifies_it(client, trainee, instructor, centre):
+    client.force_login(trainee)
+    response = client.post(reverse("curriculum:period_add"), {"organization": centre.code, "start": "2025-01-01"})
+    assert response.status_code == 302
+    period = trainee.training_periods.get()
+    assert not period.is_verified
+    client.force_login(instructor)
+    client.post(reverse("curriculum:period_verify", args=[period.pk]))
+    period.refresh_from_db()
+    assert period.verified_by == instructor
+
+
+def test_a_trainee_corrects_a_rejected_entry_on_its_page(client_as, trainee, instructor):
+    entry = log_entries(trainee, instructor, "TACE", 1, status=LogbookEntry.Status.REJECTED)[0]
+    client = client_as(trainee)
+    assert client.get(reverse("curriculum:entry_edit", args=[entry.pk])).status_code == 200
+    response = client.post(
+        reverse("curriculum:entry_edit", args=[entry.pk]),
+        {
+            "performed_on": entry.performed_on.isoformat(),
+            "area": "ABL",
+            "grade": "3",
+            "role": "first_operator",
+            "supervisor": "instructor",
+            "complication": "none",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.area.code, entry.status) == ("ABL", "pending")
