@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,6 +101,29 @@ def form_layout(form_id: int) -> dict[int, dict]:
             _LAYOUT_CACHE.clear()
         _LAYOUT_CACHE[form_id] = layout
     return layout
+
+
+_GRACE_CACHE: dict[int, tuple[float, int]] = {}
+GRACE_CACHE_SECONDS = 60.0
+
+
+def form_grace_seconds(form_id: int) -> int:
+    """The network grace of the sitting a form belongs to, cached in-process for a minute.
+
+    The save path needs it on every request; a minute's staleness after an officer edits the
+    grace is acceptable (graces are set before a sitting opens).
+    """
+    clock = time.monotonic()
+    hit = _GRACE_CACHE.get(form_id)
+    if hit is not None and hit[0] > clock:
+        return hit[1]
+    grace = Sitting.objects.filter(forms__pk=form_id).values_list("grace_seconds", flat=True).first()
+    if grace is None:
+        raise ApplicationError(_("This exam form does not exist."), code="no_form", status=404)
+    if len(_GRACE_CACHE) >= _LAYOUT_CACHE_MAX:
+        _GRACE_CACHE.clear()
+    _GRACE_CACHE[form_id] = (clock + GRACE_CACHE_SECONDS, int(grace))
+    return int(grace)
 
 
 # --- start / resume -------------------------------------------------------------------
@@ -438,17 +462,23 @@ def attempt_finalize_if_due(attempt: Attempt, *, now=None, grace_seconds: int | 
         grace_seconds = (
             Sitting.objects.filter(forms__pk=attempt.form_id).values_list("grace_seconds", flat=True).first() or 0
         )
+    _finalize_due(attempt.pk, now=now, grace_seconds=grace_seconds, by=by)
+    attempt.refresh_from_db()
+    return attempt.is_final
+
+
+def _finalize_due(attempt_id: int, *, now: datetime, grace_seconds: int, by: str) -> bool:
+    """The conditional update behind auto-submission. True only for the one caller that finalised it."""
     cutoff = now - timedelta(seconds=grace_seconds)
     with transaction.atomic():
         changed = Attempt.objects.filter(
-            pk=attempt.pk, status=Attempt.Status.IN_PROGRESS, deadline_at__lt=cutoff
+            pk=attempt_id, status=Attempt.Status.IN_PROGRESS, deadline_at__lt=cutoff
         ).update(status=Attempt.Status.AUTO_SUBMITTED, submitted_at=F("deadline_at"), finalized_by=by)
         if changed:
             AttemptEvent.objects.create(
-                attempt_id=attempt.pk, at=now, kind=AttemptEvent.Kind.AUTO_SUBMIT, data={"by": by}
+                attempt_id=attempt_id, at=now, kind=AttemptEvent.Kind.AUTO_SUBMIT, data={"by": by}
             )
-    attempt.refresh_from_db()
-    return attempt.is_final
+    return bool(changed)
 
 
 def attempts_finalize_expired(*, now=None, batch_size: int = 500) -> int:
@@ -461,9 +491,9 @@ def attempts_finalize_expired(*, now=None, batch_size: int = 500) -> int:
         .order_by("deadline_at")[:batch_size]
     )
     for attempt in candidates:
-        was_final = attempt.is_final
-        if attempt_finalize_if_due(attempt, now=now, grace_seconds=attempt.form.sitting.grace_seconds, by="sweep"):
-            done += 0 if was_final else 1
+        # Count only what this sweep finalised: a racing lazy finalisation is not ours.
+        if _finalize_due(attempt.pk, now=now, grace_seconds=attempt.form.sitting.grace_seconds, by="sweep"):
+            done += 1
     return done
 
 
@@ -542,3 +572,29 @@ def attempt_terminate(*, attempt: Attempt, by, reason: str, ip: str | None = Non
         attempt.save(update_fields=["status", "submitted_at", "finalized_by"])
         _proctor_event(attempt, AttemptEvent.Kind.TERMINATE, by, reason, {}, ip, now)
     return attempt
+
+
+def attempts_pause_all(*, sitting: Sitting, by, reason: str, ip: str | None = None, now=None) -> dict[str, int]:
+    """Pause every attempt in progress in a sitting (each recorded); those whose time is up are skipped."""
+    now = now or timezone.now()
+    changed = skipped = 0
+    for attempt in Attempt.objects.filter(form__sitting=sitting, status=Attempt.Status.IN_PROGRESS).order_by("pk"):
+        try:
+            attempt_pause(attempt=attempt, by=by, reason=reason, ip=ip, now=now)
+            changed += 1
+        except ApplicationError:
+            skipped += 1
+    return {"changed": changed, "skipped": skipped}
+
+
+def attempts_unpause_all(*, sitting: Sitting, by, reason: str, ip: str | None = None, now=None) -> dict[str, int]:
+    """Resume every paused attempt in a sitting (each recorded, each deadline moved by its own pause)."""
+    now = now or timezone.now()
+    changed = skipped = 0
+    for attempt in Attempt.objects.filter(form__sitting=sitting, status=Attempt.Status.PAUSED).order_by("pk"):
+        try:
+            attempt_unpause(attempt=attempt, by=by, reason=reason, ip=ip, now=now)
+            changed += 1
+        except ApplicationError:
+            skipped += 1
+    return {"changed": changed, "skipped": skipped}
