@@ -12,6 +12,10 @@ from rest_framework.views import APIView
 API_INDEX = {
     "me": "api:me",
     "token": "api:token",
+    "questions": "api:questions",
+    "question-review-queue": "api:question-review-queue",
+    "question-coverage": "api:question-coverage",
+    "question-media": "api:question-media",
     "exams": "api:exams",
     "sittings": "api:sittings",
     "curriculum-areas": "api:curriculum-areas",

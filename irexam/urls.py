@@ -12,6 +12,7 @@ from .api import ApiRootApi
 api_v1 = [
     path("", ApiRootApi.as_view(), name="root"),
     path("", include("accounts.api.urls")),
+    path("", include("question_bank.api.urls")),
     path("", include("curriculum.api.urls")),
     path("", include("exams.api.urls")),
 ]

@@ -64,6 +64,7 @@ __all__ = [
     "question_create",
     "question_retire",
     "translation_link",
+    "validated_content",
     "version_new_draft",
     "version_review",
     "version_submit",
@@ -265,7 +266,8 @@ def _clean_difficulty(value: Any) -> float | None:
     return number
 
 
-def _validated_content(content: Any) -> dict[str, Any]:
+def validated_content(content: Any) -> dict[str, Any]:
+    """Validate content (ApplicationError naming every problem) and check its media exist in the bank."""
     try:
         cleaned = validate_content(content)
     except ContentError as error:
@@ -372,7 +374,7 @@ def question_create(
     pool = _choice(pool, Pool, _("Pool"))
     language = _choice(language, Language, _("Language"))
     cognitive_level = _choice(cognitive_level, CognitiveLevel, _("Cognitive level"))
-    cleaned = _validated_content(content)
+    cleaned = validated_content(content)
     objective_list = _resolve_objectives(objectives, area)
     tag_list = _clean_tags(tags)
     difficulty = _clean_difficulty(difficulty_estimate)
@@ -447,7 +449,7 @@ def version_update_draft(*, version: QuestionVersion, by: Any, **fields: Any) ->
     question = version.question
     area = fields.get("area", question.area)
     if "content" in fields:
-        version.content = _validated_content(fields["content"])
+        version.content = validated_content(fields["content"])
     if "level" in fields:
         version.level = _choice(fields["level"], Level, _("Level"))
     if "pool" in fields:
@@ -537,7 +539,7 @@ def version_submit(*, version: QuestionVersion, by: Any, comment: str = "") -> Q
         raise ApplicationError(
             _("Only the author of a draft (or an exam officer) may submit it."), code="not_author", status=403
         )
-    _validated_content(version.content)
+    validated_content(version.content)
     version.status = VersionStatus.SUBMITTED
     version.submitted_at = timezone.now()
     version.save(update_fields=["status", "submitted_at"])
@@ -721,8 +723,12 @@ class BulkResult:
 
 T = TypeVar("T")
 
+NOTHING_SUBMITTED = gettext_lazy("Nothing was submitted: %(count)d of %(total)d questions were refused.")
+NOTHING_RETIRED = gettext_lazy("Nothing was retired: %(count)d of %(total)d questions were refused.")
+NOTHING_MOVED = gettext_lazy("Nothing was moved: %(count)d of %(total)d questions were refused.")
 
-def _bulk(items: Sequence[T], label: Callable[[T], str], action: Callable[[T], Any], verb: str) -> BulkResult:
+
+def _bulk(items: Sequence[T], label: Callable[[T], str], action: Callable[[T], Any], refused: Any) -> BulkResult:
     """Run ``action`` on each item in one transaction; on any refusal undo everything and report per item."""
     if not items:
         raise ApplicationError(_("Select at least one question."), code="empty_selection")
@@ -738,8 +744,7 @@ def _bulk(items: Sequence[T], label: Callable[[T], str], action: Callable[[T], A
             transaction.set_rollback(True)
     if result.errors:
         raise ApplicationError(
-            _("Nothing was %(verb)s: %(count)d of %(total)d questions were refused.")
-            % {"verb": verb, "count": len(result.errors), "total": len(items)},
+            str(refused) % {"count": len(result.errors), "total": len(items)},
             {"errors": result.errors},
             code="bulk_refused",
         )
@@ -755,12 +760,12 @@ def bulk_submit(*, questions: Sequence[Question], by: Any) -> BulkResult:
             raise ConflictError(_("It has no draft to submit."), code="no_draft")
         return version_submit(version=draft, by=by)
 
-    return _bulk(list(questions), str, submit, str(_("submitted")))
+    return _bulk(list(questions), str, submit, NOTHING_SUBMITTED)
 
 
 def bulk_retire(*, questions: Sequence[Question], by: Any, comment: str = "") -> BulkResult:
     """Retire every question; all or nothing."""
-    return _bulk(list(questions), str, lambda q: question_retire(question=q, by=by, comment=comment), str(_("retired")))
+    return _bulk(list(questions), str, lambda q: question_retire(question=q, by=by, comment=comment), NOTHING_RETIRED)
 
 
 def bulk_move(*, questions: Sequence[Question], by: Any, area: Any = None, pool: str | None = None) -> BulkResult:
@@ -810,7 +815,7 @@ def bulk_move(*, questions: Sequence[Question], by: Any, area: Any = None, pool:
                     version_update_draft(version=draft, by=by, pool=pool)
         return question
 
-    return _bulk(list(questions), str, move, str(_("moved")))
+    return _bulk(list(questions), str, move, NOTHING_MOVED)
 
 
 # --------------------------------------------------------------------------- media

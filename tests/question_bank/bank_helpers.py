@@ -5,9 +5,19 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+from django.utils import translation
+
 from curriculum.models import Objective, TechniqueArea
 from question_bank import services
 from question_bank.models import QuestionVersion
+
+
+@pytest.fixture
+def english():
+    """Service messages in English (the default language is Simplified Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 def sba(**overrides: Any) -> dict[str, Any]:
