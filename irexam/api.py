@@ -25,6 +25,13 @@ API_INDEX = {
     "logbook-entries": "api:logbook-entries",
     "logbook-import": "api:logbook-import",
     "logbook-training-periods": "api:logbook-training-periods",
+    "certificates": "api:certificates",
+    "my-certificates": "api:my-certificates",
+    "certificate-issue": "api:certificate-issue",
+    "certificate-issuers": "api:certificate-issuers",
+    "certificate-types": "api:certificate-types",
+    "cme-credits": "api:cme-credits",
+    "certificate-verify-credential": "api:certificate-verify-credential",
 }
 
 

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("question_bank.api.urls")),
     path("", include("curriculum.api.urls")),
     path("", include("exams.api.urls")),
+    path("", include("certificates.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("curriculum.urls")),
     path("exams/", include("exams.urls")),
+    path("", include("certificates.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
