@@ -316,7 +316,10 @@ def page_as(browser, live_server, client):
 
     yield make
     for context in contexts:
-        # Closing a page fires its "hidden" and "focus lost" reports; refuse them in the browser
-        # so no request reaches the live server after the test's database access has ended.
+        # Leaving a page fires its "hidden" report; refuse every request from here on and leave
+        # each page while Playwright still serves routes, so no request reaches the live server
+        # after the test's database access has ended.
         context.route("**/*", lambda route: route.abort())
+        for page in context.pages:
+            page.goto("about:blank")
         context.close()

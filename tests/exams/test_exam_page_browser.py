@@ -365,6 +365,47 @@ def test_opening_the_exam_in_another_window_stops_saving_here_until_continue_her
     expect(first.get_by_label("Hepatic artery")).to_be_checked()
 
 
+def test_a_pause_keeps_the_answer_in_the_browser_and_sends_it_when_the_proctor_resumes(
+    page_as, live_server, exam, trainee, proctor
+):
+    page = _open(page_as, live_server, exam, trainee)
+    attempt_services.attempt_pause(attempt=exam.attempt, by=proctor, reason="Fire alarm")
+
+    page.get_by_label("Hepatic artery").check()
+    expect(page.locator("#exam-blocker")).to_be_visible()
+    expect(page.locator("#exam-blocker-title")).to_have_text("The proctor has paused your exam. Please wait.")
+    expect(page.locator("#exam-blocker-action")).to_be_hidden()
+    assert not Response.objects.filter(attempt=exam.attempt).exists()
+    queued = json.loads(page.evaluate("(key) => localStorage.getItem(key)", _queue_key(page)))
+    assert [entry["answer"] for entry in queued] == [{"choice": "B"}]
+
+    attempt_services.attempt_unpause(attempt=Attempt.objects.get(pk=exam.attempt.pk), by=proctor, reason="All clear")
+    expect(page.locator("#exam-blocker")).to_be_hidden(timeout=15_000)
+    _saved(page)
+    assert _answers(exam.attempt) == {1: {"choice": "B"}}
+    expect(page.get_by_label("Hepatic artery")).to_be_checked()
+
+
+def test_five_minutes_before_the_end_the_page_warns_once(page_as, live_server, exam, trainee):
+    Attempt.objects.filter(pk=exam.attempt.pk).update(deadline_at=timezone.now() + timedelta(minutes=4))
+    page = _open(page_as, live_server, exam, trainee)
+    expect(page.locator("#exam-alert")).to_have_text("5 minutes remaining")
+    expect(page.locator("#exam-timer")).to_have_attribute("data-level", "low")
+    expect(page.locator("#exam-clock")).to_have_text(re.compile(r"^[34]:[0-5][0-9]$"))
+
+
+def test_leaving_the_window_is_reported_once_per_burst(page_as, live_server, exam, trainee):
+    page = _open(page_as, live_server, exam, trainee)
+    with page.expect_response(lambda response: response.url.endswith("/events/")) as reported:
+        page.evaluate("window.dispatchEvent(new Event('blur'))")
+    assert reported.value.status == 204
+    page.evaluate("window.dispatchEvent(new Event('blur')); window.dispatchEvent(new Event('blur'))")
+    page.get_by_label("Hepatic artery").check()
+    _saved(page)
+    kinds = list(AttemptEvent.objects.filter(attempt=exam.attempt, kind=AttemptEvent.Kind.FOCUS_LOST))
+    assert len(kinds) == 1
+
+
 def test_neither_the_page_nor_any_response_it_loads_holds_a_key_or_an_explanation(page_as, live_server, exam, trainee):
     bodies: list[tuple[str, bytes]] = []
     page = page_as(trainee)
