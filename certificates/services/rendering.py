@@ -18,12 +18,14 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certificates import openbadges, pdf, signing
 from certificates.keys import private_key_for
 from certificates.models import Certificate, IssuerKey, site_url
 from certificates.openbadges import LocalizedText
 from certificates.services.issuers import issuer_active_key
+from irexam.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -189,10 +191,8 @@ def certificates_render(ids: Iterable[int]) -> dict[str, int]:
 
 def certificate_jwt(certificate: Certificate) -> str:
     """The credential as a VC-JWT signed with the issuer's active ES256 key (OB 3.0 §8.2)."""
-    from irexam.errors import ApplicationError
-
     if not certificate.credential:
-        raise ApplicationError("The credential is still being prepared.", code="not_ready")
+        raise ApplicationError(_("The credential is still being prepared."), code="not_ready")
     key = issuer_active_key(certificate.issuer, IssuerKey.Algorithm.ES256)
     claims = signing.vc_jwt_claims(certificate.credential)
     return signing.jwt_sign_es256(claims, private_key_for(key), key.kid)
