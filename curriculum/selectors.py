@@ -259,12 +259,8 @@ class Eligibility:
     counts_by_area: dict[str, AreaCount] = field(default_factory=dict)
     summary: str = ""
     """"Eligible" or "Not yet: missing …", in the language active when it was computed."""
-
-    @property
-    def requirements(self) -> list[RequirementStatus]:
-        """Every checked requirement in declaration order (months last)."""
-        order = {status.code: index for index, status in enumerate(self.met + self.unmet)}
-        return sorted(self.met + self.unmet, key=lambda status: (status.code == MONTHS_CODE, order[status.code]))
+    requirements: list[RequirementStatus] = field(default_factory=list)
+    """Every checked requirement in declaration order, the months rule last."""
 
 
 MONTHS_CODE = "MONTHS"
@@ -330,6 +326,7 @@ def eligibility_for(*, trainee: User, level: str, as_of: datetime.date | None = 
     rows = _verified_rows(trainee, as_of)
     met: list[RequirementStatus] = []
     unmet: list[RequirementStatus] = []
+    ordered: list[RequirementStatus] = []
     for requirement in requirement_list(level=level):
         area_codes = tuple(area.code for area in requirement.areas.all())
         have = count_matching(rows, areas=area_codes, role=requirement.role, min_grade=requirement.min_grade)
@@ -344,6 +341,7 @@ def eligibility_for(*, trainee: User, level: str, as_of: datetime.date | None = 
             areas=area_codes,
         )
         (met if status.met else unmet).append(status)
+        ordered.append(status)
 
     rule = LevelRule.objects.filter(level=level).first()
     months_status = None
@@ -365,6 +363,7 @@ def eligibility_for(*, trainee: User, level: str, as_of: datetime.date | None = 
             message=message,
         )
         (met if months_status.met else unmet).append(months_status)
+        ordered.append(months_status)
 
     if unmet:
         summary = _("Not yet: %(missing)s") % {"missing": "; ".join(status.message for status in unmet)}
@@ -372,6 +371,7 @@ def eligibility_for(*, trainee: User, level: str, as_of: datetime.date | None = 
         summary = _("Eligible")
     return Eligibility(
         summary=summary,
+        requirements=ordered,
         trainee_id=trainee.pk,
         level=level,
         as_of=as_of,

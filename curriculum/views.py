@@ -403,32 +403,31 @@ def trainees(request: HttpRequest) -> HttpResponse:
 # Progress
 # --------------------------------------------------------------------------------------------
 
-CHART_LABEL_WIDTH = 300
-CHART_BAR_WIDTH = 360
-CHART_ROW_HEIGHT = 30
+CHART_BAR_WIDTH = 620
+CHART_ROW_HEIGHT = 46
 
 
 def _chart(statuses) -> dict:
-    """Geometry for the server-side SVG bar chart: one bar per requirement, verified against required."""
+    """Geometry of the server-side SVG chart: per requirement, its label above a bar of verified / required."""
     rows = []
     for index, status in enumerate(statuses):
         fraction = 1.0 if status.need <= 0 else min(status.have / status.need, 1.0)
+        top = 8 + index * CHART_ROW_HEIGHT
         rows.append(
             {
                 "status": status,
-                "y": 10 + index * CHART_ROW_HEIGHT,
-                "text_y": 10 + index * CHART_ROW_HEIGHT + 15,
+                "label_y": top + 12,
+                "bar_y": top + 18,
+                "value_y": top + 32,
                 "bar_width": round(CHART_BAR_WIDTH * fraction),
             }
         )
     return {
         "rows": rows,
-        "height": 20 + len(rows) * CHART_ROW_HEIGHT,
-        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 100,
-        "label_width": CHART_LABEL_WIDTH,
-        "bar_x": CHART_LABEL_WIDTH + 10,
+        "height": 16 + len(rows) * CHART_ROW_HEIGHT,
+        "width": CHART_BAR_WIDTH + 110,
         "bar_width": CHART_BAR_WIDTH,
-        "value_x": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 20,
+        "value_x": CHART_BAR_WIDTH + 10,
     }
 
 
