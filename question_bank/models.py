@@ -25,7 +25,7 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from question_bank.content import media_refs, normalised_fingerprint, validate_content
+from question_bank.content import iter_text_fields, media_refs, normalised_fingerprint, validate_content
 
 
 class QuestionType(models.TextChoices):
@@ -89,6 +89,17 @@ def unit_ids(content: dict[str, Any]) -> list[str]:
     if qtype == "case":
         return [str(q.get("id", "")) for stage in content.get("stages") or [] for q in stage.get("questions") or []]
     return [""]
+
+
+def search_text_for(content: dict[str, Any], tags: Any = ()) -> str:
+    """Every text of the content and the tags, case-folded, one per line (for substring search).
+
+    Kept as plain text because a JSON column is stored with ``\\u`` escapes on SQLite, where a
+    search for Chinese words inside it would never match.
+    """
+    parts = [text for _path, text in iter_text_fields(content) if text]
+    parts.extend(str(tag) for tag in tags or [] if tag)
+    return "\n".join(parts).casefold()
 
 
 class Question(models.Model):
@@ -177,6 +188,7 @@ class QuestionVersion(models.Model):
         "fingerprint",
         "unit_count",
         "has_media",
+        "search_text",
         "source_id",
         "source_format",
         "author_id",
@@ -211,6 +223,7 @@ class QuestionVersion(models.Model):
     fingerprint = models.CharField(_("fingerprint"), max_length=64, db_index=True, editable=False)
     unit_count = models.PositiveIntegerField(_("scoring units"), default=1, editable=False)
     has_media = models.BooleanField(_("has media"), default=False, editable=False)
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
     source_id = models.CharField(_("source identifier"), max_length=120, blank=True)
     source_format = models.CharField(_("source format"), max_length=20, blank=True)
     author = models.ForeignKey(
@@ -242,27 +255,20 @@ class QuestionVersion(models.Model):
         return f"{self.question} v{self.number}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        was_status = getattr(self, "_loaded_status", None)
-        if self.pk is not None and was_status not in (None, VersionStatus.DRAFT):
-            changed = self._frozen_changes()
-            if changed:
-                raise ImmutableVersionError(
-                    f"{self.label} is {was_status}; its {', '.join(changed)} can no longer change."
-                )
-        else:
-            self.derive_from_content()
+        """Validate and derive while a draft; once the stored row has left draft, refuse any change to
+        the frozen fields (the stored row is read, so a stale in-memory copy cannot slip through)."""
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values("status", *self.FROZEN_FIELDS).first()
+            if stored is not None and stored["status"] != VersionStatus.DRAFT:
+                changed = [name for name in self.FROZEN_FIELDS if getattr(self, name) != stored[name]]
+                if changed:
+                    raise ImmutableVersionError(
+                        f"{self.label} is {stored['status']}; its {', '.join(changed)} can no longer change."
+                    )
+                super().save(*args, **kwargs)
+                return
+        self.derive_from_content()
         super().save(*args, **kwargs)
-        self._loaded = {name: getattr(self, name) for name in self.FROZEN_FIELDS}
-        self._loaded_status = self.status
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._loaded = {
-            name: value for name, value in zip(field_names, values, strict=True) if name in cls.FROZEN_FIELDS
-        }
-        instance._loaded_status = instance.__dict__.get("status")
-        return instance
 
     @property
     def is_editable(self) -> bool:
@@ -283,12 +289,7 @@ class QuestionVersion(models.Model):
         self.fingerprint = normalised_fingerprint(content)
         self.unit_count = len(unit_ids(content))
         self.has_media = bool(media_refs(content))
-
-    def _frozen_changes(self) -> list[str]:
-        loaded = getattr(self, "_loaded", None)
-        if loaded is None:
-            return []
-        return [name for name, value in loaded.items() if getattr(self, name) != value]
+        self.search_text = search_text_for(content, self.tags)
 
 
 @receiver(m2m_changed, sender=QuestionVersion.objectives.through)
@@ -297,15 +298,18 @@ def _objectives_frozen(sender, instance, action, reverse, **kwargs) -> None:
     if action not in ("pre_add", "pre_remove", "pre_clear"):
         return
     if reverse:
-        pks = kwargs.get("pk_set") or set()
-        frozen = QuestionVersion.objects.filter(pk__in=pks).exclude(status=VersionStatus.DRAFT)
         if action == "pre_clear":
             frozen = instance.question_versions.exclude(status=VersionStatus.DRAFT)
+        else:
+            frozen = QuestionVersion.objects.filter(pk__in=kwargs.get("pk_set") or set())
+            frozen = frozen.exclude(status=VersionStatus.DRAFT)
         if frozen.exists():
             raise ImmutableVersionError("Objectives of submitted versions can no longer change.")
         return
-    if instance.pk is not None and getattr(instance, "_loaded_status", instance.status) != VersionStatus.DRAFT:
-        raise ImmutableVersionError(f"{instance.label} is {instance.status}; its objectives can no longer change.")
+    if instance.pk is not None:
+        stored = QuestionVersion.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
+        if stored not in (None, VersionStatus.DRAFT):
+            raise ImmutableVersionError(f"{instance.label} is {stored}; its objectives can no longer change.")
 
 
 class Review(models.Model):

@@ -59,7 +59,8 @@ def question_list(
     the latest version prefetched).
 
     ``area`` and ``objective`` accept an instance, an id or a code. ``search`` matches the code, the
-    source id, tags and the content text (case-insensitive substring).
+    source id, and the content text and tags of the latest version (case-insensitive substring,
+    Chinese included).
     """
     qs = Question.objects.select_related(
         "area", "created_by", "latest_version", "latest_version__author", "current_version"
@@ -94,8 +95,7 @@ def question_list(
         qs = qs.filter(
             Q(code__iexact=text)
             | Q(source_id__icontains=text)
-            | Q(latest_version__content__icontains=text)
-            | Q(latest_version__tags__icontains=text)
+            | Q(latest_version__search_text__contains=text.casefold())
         )
     return qs.order_by("-id")
 

@@ -19,6 +19,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModi
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -369,7 +370,7 @@ class VersionDiffApi(APIView):
             data = {"from_": data.get("from"), "to": data.get("to")}
             return super().to_internal_value(data)
 
-    @extend_schema(responses=serializers.JSONField(), summary="Diff two versions")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Diff two versions")
     def get(self, request: Request, pk: int) -> Response:
         data = self.FilterSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -394,7 +395,7 @@ class PreviewApi(APIView):
     class InputSerializer(serializers.Serializer):
         content = serializers.JSONField()
 
-    @extend_schema(request=InputSerializer, responses=serializers.JSONField(), summary="Candidate preview")
+    @extend_schema(request=InputSerializer, responses=OpenApiTypes.OBJECT, summary="Candidate preview")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -407,7 +408,7 @@ class VersionPreviewApi(APIView):
 
     permission_classes = [CanSeeBank]
 
-    @extend_schema(responses=serializers.JSONField(), summary="Candidate preview of a version")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Candidate preview of a version")
     def get(self, request: Request, pk: int, number: int) -> Response:
         version = _version(pk, number)
         return Response({"content": render_for_candidate(version.content)})

@@ -178,6 +178,16 @@ def test_a_submitted_version_cannot_be_changed_by_saving_the_model(instructor):
     assert QuestionVersion.objects.get(pk=version.pk).content["key"] == ["B"]
 
 
+def test_a_stale_in_memory_copy_of_a_submitted_version_cannot_be_saved_with_changes(instructor):
+    version = make_draft(instructor, sba())
+    services.version_submit(version=version, by=instructor)
+    assert version.status == "draft"  # this copy is stale: the service saved its own
+    version.content = sba(key=["D"])
+    with pytest.raises(ImmutableVersionError):
+        version.save()
+    assert QuestionVersion.objects.get(pk=version.pk).content["key"] == ["B"]
+
+
 def test_objectives_of_a_submitted_version_cannot_change(instructor):
     version = make_draft(instructor, sba())
     services.version_submit(version=version, by=instructor)
@@ -457,3 +467,12 @@ def test_practice_items_are_counted_per_objective(instructor, reviewer):
     obj = objective(code)
     assert selectors.objective_practice_item_counts([obj.pk]) == {obj.pk: 1}
     assert version.status == "approved"
+
+
+def test_the_list_search_finds_chinese_text_tags_and_codes(instructor):
+    zh = make_draft(instructor, sba(stem="经颈静脉肝内门体分流术后复查"), language="zh-hans", tags=["TIPS"])
+    make_draft(instructor, tf())
+    assert list(selectors.question_list(search="门体分流")) == [zh.question]
+    assert list(selectors.question_list(search="tips")) == [zh.question]
+    assert list(selectors.question_list(search=zh.question.code)) == [zh.question]
+    assert selectors.question_list(search="ENDOLEAK").count() == 1
