@@ -8,8 +8,10 @@ other entry answers 404.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -385,7 +387,7 @@ class LevelRuleDetailApi(APIView):
     @extend_schema(request=InputSerializer, responses=LevelRuleOutput, summary="Change a level rule")
     def patch(self, request: Request, level: str) -> Response:
         if level not in Level.values:
-            return Response({"detail": "Not found."}, status=404)
+            raise NotFound
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rule = services.level_rule_update(level=level, by=request.user, request=request, **serializer.validated_data)
@@ -441,7 +443,7 @@ class LogbookEntryListApi(APIView):
     @extend_schema(request=LogbookEntryInput, responses={201: LogbookEntryOutput}, summary="Log a procedure")
     def post(self, request: Request) -> Response:
         if not request.user.has_role(Role.TRAINEE):
-            return Response({"detail": "Only trainees keep a logbook."}, status=403)
+            raise PermissionDenied(_("Only trainees keep a logbook."))
         serializer = LogbookEntryInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = services.logbook_entry_create(trainee=request.user, **serializer.validated_data)
@@ -554,7 +556,7 @@ class TrainingPeriodListApi(APIView):
         if request.query_params.get("trainee", "").isdigit():
             trainee = get_object_or_404(User, pk=int(request.query_params["trainee"]))
             if not selectors.can_view_trainee(request.user, trainee):
-                return Response({"detail": "Not found."}, status=404)
+                raise NotFound
         return Response(TrainingPeriodOutput(selectors.training_periods_of(trainee), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: TrainingPeriodOutput}, summary="Add a training period")
@@ -574,7 +576,7 @@ class TrainingPeriodVerifyApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         period = get_object_or_404(TrainingPeriod.objects.select_related("trainee"), pk=pk)
         if not selectors.can_view_trainee(request.user, period.trainee):
-            return Response({"detail": "Not found."}, status=404)
+            raise NotFound
         period = services.training_period_verify(period=period, by=request.user, request=request)
         return Response(TrainingPeriodOutput(period).data)
 
@@ -617,7 +619,7 @@ class EligibilityApi(APIView):
     def get(self, request: Request, user_id: int, level: str) -> Response:
         trainee = get_object_or_404(User, pk=user_id)
         if level not in Level.values or not selectors.can_view_trainee(request.user, trainee):
-            return Response({"detail": "Not found."}, status=404)
+            raise NotFound
         result = selectors.eligibility_for(trainee=trainee, level=level)
         requirement = self.RequirementSerializer
         return Response(
