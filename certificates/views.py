@@ -46,7 +46,8 @@ def _public(max_age: int = PUBLIC_MAX_AGE):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
-            patch_cache_control(response, public=True, max_age=max_age, must_revalidate=True)
+            if response.status_code != 429:  # a rate-limit answer is never cached
+                patch_cache_control(response, public=True, max_age=max_age, must_revalidate=True)
             return response
 
         return wrapped

@@ -36,6 +36,7 @@ def test_verification_is_rate_limited_per_address(client, api_client, certificat
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
     limited = client.get(url)
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert "no-store" in limited["Cache-Control"] and "public" not in limited["Cache-Control"]
     assert "Too many" in limited.content.decode() or "过于频繁" in limited.content.decode()
     api = api_client.get(reverse("api:certificate-verify", args=[certificate.verification_code]))
     assert api.status_code == 429 and api.json()["code"] == "rate_limited"

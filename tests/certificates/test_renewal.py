@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certificates.models import Certificate, CertificateType
 from certificates.services import (
@@ -34,7 +34,8 @@ def _credits(holder, officer, amount, day):
 
 def test_renewal_is_refused_before_the_window_opens(certificate, trainee):
     check = renewal_check(certificate)
-    assert not check.ok and "opens" in check.message
+    opens = certificate.valid_until - timedelta(days=180)
+    assert not check.ok and opens.isoformat() in check.message
     with pytest.raises(ConflictError):
         certificate_renew(certificate=certificate, by=trainee)
 
@@ -46,7 +47,7 @@ def test_cme_renewal_counts_only_verified_credits_within_the_period(certificate,
     _credits(trainee, officer, 6, today - timedelta(days=10))
     _credits(trainee, officer, 9, certificate.valid_from - timedelta(days=5))  # before the period: does not count
     check = renewal_check(certificate)
-    assert not check.ok and "10" in check.message and "6" in check.message
+    assert not check.ok and "10" in check.message and "6" in check.message  # needed and held, in any language
     _credits(trainee, officer, 4, today - timedelta(days=3))
     assert renewal_check(certificate).ok
     new = certificate_renew(certificate=certificate, by=trainee)
@@ -71,7 +72,8 @@ def test_exam_renewal_needs_a_pass_of_the_recert_exam_after_issue(issuer, office
         cme_credits_required=0,
     )
     certificate = _near_expiry(certificate_issue(attempt=make_attempt(first, trainee, officer)))
-    assert "recertification exam" in renewal_check(certificate).message
+    with translation.override("en"):
+        assert "recertification exam" in renewal_check(certificate).message
     attempt = make_attempt(recert, trainee, officer)
     assert not renewal_check(certificate).ok  # the recert attempt was submitted before this certificate
     type(attempt).objects.filter(pk=attempt.pk).update(submitted_at=timezone.now() + timedelta(seconds=1))
@@ -80,10 +82,10 @@ def test_exam_renewal_needs_a_pass_of_the_recert_exam_after_issue(issuer, office
 
 
 def test_a_type_needs_a_complete_renewal_rule(issuer, officer):
-    with pytest.raises(ApplicationError, match="credits"):
-        make_type(issuer, officer, code="bad", cme_credits_required=0)
-    with pytest.raises(ApplicationError, match="exam"):
-        make_type(issuer, officer, code="bad2", renewal_rule="exam")
+    for overrides in ({"cme_credits_required": 0}, {"renewal_rule": "exam"}):
+        with pytest.raises(ApplicationError) as refused:
+            make_type(issuer, officer, code="bad", **overrides)
+        assert refused.value.code == "bad_rule"
 
 
 def test_reminders_go_once_before_expiry(certificate, trainee):
