@@ -17,6 +17,7 @@ urlpatterns = [
     path(
         "curriculum/level-rules/<str:level>/", views.LevelRuleDetailApi.as_view(), name="curriculum-level-rule-detail"
     ),
+    path("curriculum/supervisions/", views.SupervisionListApi.as_view(), name="curriculum-supervisions"),
     path("logbook/entries/", views.LogbookEntryListApi.as_view(), name="logbook-entries"),
     path("logbook/entries/<int:pk>/", views.LogbookEntryDetailApi.as_view(), name="logbook-entry-detail"),
     path("logbook/entries/<int:pk>/verify/", views.LogbookEntryVerifyApi.as_view(), name="logbook-entry-verify"),

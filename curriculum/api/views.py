@@ -34,6 +34,7 @@ from ..models import (
     Objective,
     OperatorRole,
     RequirementRole,
+    Supervision,
     TechniqueArea,
     TrainingPeriod,
 )
@@ -634,3 +635,38 @@ class EligibilityApi(APIView):
                 "unmet": requirement(result.unmet, many=True).data,
             }
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Supervision
+# --------------------------------------------------------------------------------------------
+
+
+class SupervisionListApi(APIView):
+    """Explicit instructor ↔ trainee assignments (besides sharing a training centre). Officers only."""
+
+    permission_classes = [HasRole.of(Role.OFFICER)]
+
+    class InputSerializer(serializers.Serializer):
+        instructor = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
+        trainee = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        instructor = serializers.CharField(source="instructor.username")
+        trainee = serializers.CharField(source="trainee.username")
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(responses=OutputSerializer(many=True), summary="List explicit supervisions")
+    def get(self, request: Request) -> Response:
+        supervisions = Supervision.objects.select_related("instructor", "trainee").order_by("id")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(supervisions, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, summary="Assign an instructor")
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        supervision = services.supervision_assign(by=request.user, request=request, **serializer.validated_data)
+        return Response(self.OutputSerializer(supervision).data, status=201)

@@ -197,3 +197,26 @@ def test_eligibility_is_visible_to_the_trainee_and_their_instructor_only(api_as,
     assert "Q-TACE" in [row["code"] for row in body["unmet"]]
     assert api_as(instructor).get(url).status_code == 200
     assert api_as(reviewer).get(url).status_code == 404
+
+
+def test_an_officer_assigns_an_instructor_who_may_then_verify(api_as, officer, other_trainee, instructor):
+    entry = log_entries(other_trainee, instructor, "PAD", 1, status=LogbookEntry.Status.PENDING)[0]
+    verify = reverse("api:logbook-entry-verify", args=[entry.pk])
+    assert api_as(instructor).post(verify).status_code == 404
+    url = reverse("api:curriculum-supervisions")
+    response = api_as(officer).post(url, {"instructor": "instructor", "trainee": "other_trainee"}, format="json")
+    assert response.status_code == 201
+    assert AuditEvent.objects.filter(action="curriculum.supervision_assign", actor=officer).exists()
+    assert api_as(instructor).post(verify).status_code == 200
+
+
+def test_only_officers_assign_supervisors(api_as, instructor, trainee):
+    url = reverse("api:curriculum-supervisions")
+    response = api_as(instructor).post(url, {"instructor": "instructor", "trainee": "trainee"}, format="json")
+    assert response.status_code == 403
+
+
+def test_a_supervisor_must_hold_the_instructor_role(api_as, officer, trainee, other_trainee):
+    url = reverse("api:curriculum-supervisions")
+    response = api_as(officer).post(url, {"instructor": "other_trainee", "trainee": "trainee"}, format="json")
+    assert response.status_code == 400
