@@ -128,3 +128,34 @@ def test_the_demo_step_issues_a_valid_a_revoked_and_an_expired_certificate_once(
     assert statuses == ["expired", "revoked", "valid"]
     assert sum("/verify/" in line for line in lines) == 6
     assert all(c.render_status == Certificate.Render.DONE for c in Certificate.objects.all())
+
+
+def test_an_officer_creates_a_certificate_type_from_the_page(client_as, officer, issuer):
+    from certificates.models import CertificateType
+
+    response = client_as(officer).post(
+        reverse("certificates:manage_types"),
+        {
+            "code": "ir-a",
+            "issuer": issuer.pk,
+            "level": "A",
+            "title_zh": "介入放射学高级资格证书",
+            "title_en": "Advanced Certificate in Interventional Radiology",
+            "validity_months": "60",
+            "renewal_rule": "cme",
+            "cme_credits_required": "40",
+            "serial_prefix": "ir-a",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    created = CertificateType.objects.get(code="ir-a")
+    assert created.serial_prefix == "IR-A" and created.scope_areas.count() == 0
+
+
+def test_an_officer_issues_manually_from_the_page(client_as, officer, cert_type, someone):
+    response = client_as(officer).post(
+        reverse("certificates:manage_issue"),
+        {"holder": someone.username, "certificate_type": cert_type.pk, "reason": "appeal upheld"},
+    )
+    assert response.status_code == 302
+    assert Certificate.objects.get(holder=someone).reason == "appeal upheld"
