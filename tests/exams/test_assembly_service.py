@@ -6,7 +6,7 @@ import datetime
 import uuid
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditEvent
 from curriculum.models import Objective, TechniqueArea
@@ -16,6 +16,14 @@ from irexam.errors import ApplicationError, ConflictError
 from question_bank.models import Question, QuestionVersion, VersionStatus
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are checked in English (the source language)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def sba_content(n: int) -> dict:
@@ -284,3 +292,46 @@ def test_assembly_loads_the_pool_in_a_constant_number_of_queries(officer, review
     with django_assert_max_num_queries(40):
         sitting_assemble(sitting=sitting, by=officer)
     assert FormItem.objects.count() == 30
+
+
+def test_the_demo_step_scales_the_reference_exams_to_a_small_bank_and_is_idempotent(
+    officer, reviewer, trainee, proctor, monkeypatch
+):
+    from exams import demo, registry
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(registry, "_CERTIFICATE_CHECKERS", [])
+    UserFactory(username="trainee2", roles=["trainee"])
+    make_items(reviewer, "TACE", 3)
+    make_items(reviewer, "CORE-RAD", 2)
+    make_items(reviewer, "TACE", 1, level="A")
+    make_items(reviewer, "TACE", 1, level="A", content=case_content)
+    said: list[str] = []
+    demo.load_exams_demo(said.append)
+    qualifying = Exam.objects.get(code=demo.QUALIFYING_CODE)
+    (paper,) = qualifying.papers.all()
+    assert (paper.duration_minutes, paper.item_count) == (150, 5)
+    assert list(paper.blueprint_rows.values_list("area__code", "count")) == [("CORE-RAD", 2), ("TACE", 3)]
+    assert any("TACE 8→3" in line and "CORE-RAD 8→2" in line for line in said)
+    advanced = Exam.objects.get(code=demo.ADVANCED_CODE)
+    assert [(p.number, p.duration_minutes, p.item_count) for p in advanced.papers.all()] == [(1, 90, 1), (2, 120, 1)]
+    assert advanced.requires_certificate_level == "Q"
+    sitting = Sitting.objects.get(code=demo.SITTING_CODE)
+    assert sitting.status == Sitting.Status.SCHEDULED and sitting.is_open()
+    assert list(sitting.proctors.values_list("username", flat=True)) == ["proctor"]
+    assert Form.objects.filter(sitting=sitting).count() == 2
+    assert set(sitting.registrations.values_list("candidate__username", flat=True)) == {"trainee", "trainee2"}
+    assert all(r.eligibility["eligible"] or r.override_reason for r in sitting.registrations.all())
+
+    demo.load_exams_demo(said.append)
+    assert Exam.objects.count() == 2 and Sitting.objects.count() == 1
+    assert Form.objects.count() == 2 and Registration.objects.count() == 2
+
+
+def test_the_demo_step_succeeds_on_an_empty_bank(officer, trainee):
+    from exams import demo
+
+    said: list[str] = []
+    demo.load_exams_demo(said.append)
+    assert not Sitting.objects.exists()
+    assert any("no demo sitting" in line for line in said)

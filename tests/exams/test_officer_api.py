@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from curriculum.models import CaseRequirement, LevelRule
 from exams.models import BlueprintRow, Form, Registration, Sitting
@@ -15,6 +15,15 @@ from tests.exams.test_assembly_service import make_exam, make_items, make_sittin
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are checked in English (the source language)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
 
 PERSONAS = ["trainee", "instructor", "reviewer", "proctor"]
 

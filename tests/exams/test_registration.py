@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditEvent
 from accounts.roles import Role
@@ -26,11 +26,20 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are checked in English (the source language)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
-def no_curriculum_rules(db):
-    """Start from a curriculum without case or training-time rules; tests add what they check."""
+def no_curriculum_rules(db, monkeypatch):
+    """Start from a curriculum without case or training-time rules and without certificate checkers."""
     CaseRequirement.objects.update(is_active=False)
     LevelRule.objects.update(min_months=0, requires_certificate_level="")
+    monkeypatch.setattr(registry, "_CERTIFICATE_CHECKERS", [])
 
 
 def make_exam(officer, **kw) -> Exam:
