@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("curriculum.urls")),
     path("exams/", include("exams.urls")),
+    path("bank/", include("question_bank.urls")),
     path("", include("certificates.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
