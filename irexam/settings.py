@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -196,7 +197,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Auto-submit attempts past their deadline even when no candidate page asks (exactly once; the lazy path races safely).
+    "exams-finalize-expired-attempts": {"task": "exams.finalize_expired_attempts", "schedule": 30.0},
+    # Certificate expiry reminders, once a day at 09:00 (TIME_ZONE).
+    "certificates-renewal-reminders": {
+        "task": "certificates.renewal_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+}
 
 # REST API
 REST_FRAMEWORK = {
