@@ -335,3 +335,16 @@ def test_the_demo_step_succeeds_on_an_empty_bank(officer, trainee):
     demo.load_exams_demo(said.append)
     assert not Sitting.objects.exists()
     assert any("no demo sitting" in line for line in said)
+
+
+def test_blueprints_of_sittings_not_yet_released_are_the_banks_coverage_demand(officer):
+    from exams.registry import blueprint_demand
+    from question_bank.selectors import _DEMANDS
+
+    exam = make_exam(officer, rows=(("TACE", 2), ("TIPS", 1)))
+    assert blueprint_demand() == {}  # no sitting yet
+    sitting = make_sitting(exam, officer)
+    assert blueprint_demand() == {("TACE", "Q", "secure"): 2, ("TIPS", "Q", "secure"): 1}
+    Sitting.objects.filter(pk=sitting.pk).update(status=Sitting.Status.RELEASED)
+    assert blueprint_demand() == {}
+    assert blueprint_demand in _DEMANDS  # registered by ExamsConfig.ready
