@@ -3,7 +3,8 @@
 ``sitting_assemble`` steps:
 
 1. Check: officer, not cancelled/released, no attempt started, every paper's blueprint complete,
-   candidates registered (per-candidate mode).
+   candidates registered (per-candidate mode). In per-candidate mode, once someone has started,
+   assembling again only adds forms for candidates registered since (a top-up); nothing changes.
 2. Load the pool once: current approved versions of the exam's pool (secure exams use only the
    secure pool, practice exams only the practice pool) in the exam's language, in the blueprint's
    areas, with objectives, calibrated p (latest item statistics) and prior exposure (sittings
@@ -198,14 +199,20 @@ def shortfall_message(paper: Paper, label: str, short: assembly.ShortRow, pool: 
 # --------------------------------------------------------------------------------------------- checks
 
 
-def _check(sitting: Sitting, papers: list[Paper], rows_by_paper: dict[int, list[BlueprintRow]]) -> None:
+def _started_error() -> ConflictError:
+    return ConflictError(
+        _("Candidates have already started this sitting: its forms can no longer be assembled again."),
+        code="started",
+    )
+
+
+def _check(
+    sitting: Sitting, papers: list[Paper], rows_by_paper: dict[int, list[BlueprintRow]], *, top_up: bool
+) -> None:
     if sitting.status in (Sitting.Status.CANCELLED, Sitting.Status.RELEASED, Sitting.Status.KEY_VALIDATION):
         raise ConflictError(_("This sitting can no longer be assembled."), code="bad_status")
-    if sitting_has_attempts(sitting):
-        raise ConflictError(
-            _("Candidates have already started this sitting: its forms can no longer be assembled again."),
-            code="started",
-        )
+    if not top_up and sitting_has_attempts(sitting):
+        raise _started_error()
     if not papers:
         raise ApplicationError(_("This exam has no papers yet."), code="blueprint_incomplete")
     problems = [problem for paper in papers for problem in blueprint_problems(paper, rows_by_paper[paper.pk])]
@@ -227,14 +234,22 @@ def sitting_assemble(
     rows_by_paper: dict[int, list[BlueprintRow]] = {paper.pk: [] for paper in papers}
     for row in all_rows:
         rows_by_paper[row.paper_id].append(row)
-    _check(sitting, papers, rows_by_paper)
+    per_candidate = sitting.form_mode == Sitting.FormMode.PER_CANDIDATE
+    # One form per candidate: once someone has started, only candidates without a form get one (a top-up).
+    top_up = per_candidate and sitting_has_attempts(sitting)
+    _check(sitting, papers, rows_by_paper, top_up=top_up)
     registrations: list[int] = []
-    if sitting.form_mode == Sitting.FormMode.PER_CANDIDATE:
+    if per_candidate:
         registrations = list(
             sitting.registrations.filter(status=Registration.Status.REGISTERED)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        if top_up:
+            have = set(Form.objects.filter(sitting=sitting).values_list("label", flat=True))
+            registrations = [pk for pk in registrations if f"cand-{pk}" not in have]
+            if not registrations:
+                raise _started_error()
         if not registrations:
             raise ApplicationError(
                 _("Register the candidates first: this sitting has one form per candidate."), code="no_candidates"
@@ -245,7 +260,8 @@ def sitting_assemble(
     areas = TechniqueArea.objects.in_bulk(area_ids)
     objectives = Objective.objects.in_bulk([row.objective_id for row in all_rows if row.objective_id])
     labels = {row.pk: row_label(row, areas, objectives) for row in all_rows}
-    pool = assembly_pool(exam, area_ids=area_ids, exclude_sitting=sitting)
+    # A top-up counts this sitting's existing forms as exposure, so new forms prefer other items.
+    pool = assembly_pool(exam, area_ids=area_ids, exclude_sitting=None if top_up else sitting)
     pool_name = exam.get_purpose_display()
 
     used: set[Hashable] = set()
@@ -290,7 +306,7 @@ def sitting_assemble(
             {"shortfall": shortfall},
             code="shortfall",
         )
-    return _store(sitting=sitting, by=by, results=results, pool=pool, seed=seed, request=request)
+    return _store(sitting=sitting, by=by, results=results, pool=pool, seed=seed, top_up=top_up, request=request)
 
 
 @transaction.atomic
@@ -301,16 +317,15 @@ def _store(
     results: list[tuple[Paper, assembly.AssemblyResult]],
     pool: list[assembly.PoolItem],
     seed: int,
+    top_up: bool,
     request: HttpRequest | None,
 ) -> SittingAssembly:
     sitting = Sitting.objects.select_for_update().get(pk=sitting.pk)
-    if sitting_has_attempts(sitting):  # checked again under the lock
-        raise ConflictError(
-            _("Candidates have already started this sitting: its forms can no longer be assembled again."),
-            code="started",
-        )
-    FormItem.objects.filter(form__sitting=sitting).delete()
-    Form.objects.filter(sitting=sitting).delete()
+    if not top_up:
+        if sitting_has_attempts(sitting):  # checked again under the lock
+            raise _started_error()
+        FormItem.objects.filter(form__sitting=sitting).delete()
+        Form.objects.filter(sitting=sitting).delete()
     chosen = {v for _paper, result in results for form in result.forms for v in form.positions}
     contents = dict(QuestionVersion.objects.filter(pk__in=chosen).values_list("pk", "content"))
     area_of = {item.version_id: item.area for item in pool}

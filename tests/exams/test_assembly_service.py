@@ -348,3 +348,31 @@ def test_blueprints_of_sittings_not_yet_released_are_the_banks_coverage_demand(o
     Sitting.objects.filter(pk=sitting.pk).update(status=Sitting.Status.RELEASED)
     assert blueprint_demand() == {}
     assert blueprint_demand in _DEMANDS  # registered by ExamsConfig.ready
+
+
+def test_per_candidate_mode_adds_forms_for_late_registrations_without_touching_started_ones(
+    officer, reviewer, trainee, other_trainee
+):
+    make_items(reviewer, "TACE", 6)
+    sitting = make_sitting(make_exam(officer, rows=(("TACE", 2),)), officer, form_mode=Sitting.FormMode.PER_CANDIDATE)
+    first = Registration.objects.create(sitting=sitting, candidate=trainee, registered_by=officer)
+    sitting_assemble(sitting=sitting, by=officer)
+    form = Form.objects.get(sitting=sitting)
+    before = list(form.items.values_list("version_id", flat=True))
+    Attempt.objects.create(
+        registration=first,
+        paper=form.paper,
+        form=form,
+        candidate=trainee,
+        started_at=timezone.now(),
+        deadline_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    late = Registration.objects.create(sitting=sitting, candidate=other_trainee, registered_by=officer)
+    sitting_assemble(sitting=sitting, by=officer)
+    assert set(Form.objects.filter(sitting=sitting).values_list("label", flat=True)) == {
+        f"cand-{first.pk}",
+        f"cand-{late.pk}",
+    }
+    assert list(Form.objects.get(pk=form.pk).items.values_list("version_id", flat=True)) == before
+    with pytest.raises(ConflictError, match="already started"):
+        sitting_assemble(sitting=sitting, by=officer)  # everyone has a form now
