@@ -26,7 +26,7 @@ PYTHON = sys.executable
 
 def django_admin(args: list[str], cwd: Path) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "irexam.settings", "PYTHONPATH": str(ROOT)}
-    subprocess.run([PYTHON, "-m", "django", *args], cwd=cwd, env=env, check=True)  # noqa: S603
+    subprocess.run([PYTHON, "-P", "-m", "django", *args], cwd=cwd, env=env, check=True)  # noqa: S603
 
 
 def catalogues(lang: str) -> list[Path]:
