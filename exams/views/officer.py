@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -492,15 +493,28 @@ def registration_template(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------------------------- registration
 
 
+def officer_panel(request: HttpRequest) -> dict[str, Any]:
+    """The officer dashboard: sittings still to run (draft or scheduled, not yet closed), soonest first."""
+    upcoming = (
+        Sitting.objects.filter(
+            status__in=[Sitting.Status.DRAFT, Sitting.Status.SCHEDULED], closes_at__gte=timezone.now()
+        )
+        .select_related("exam")
+        .order_by("opens_at")[:5]
+    )
+    return {"sittings": list(upcoming)}
+
+
 def register() -> None:
-    """Navigation, role permissions and the demo step (called by ``ExamsConfig.ready``)."""
-    from accounts.dashboards import register_nav
+    """Navigation, dashboard panel, role permissions and the demo step (called by ``ExamsConfig.ready``)."""
+    from accounts.dashboards import register_nav, register_panel
     from accounts.demo import register_demo_step
     from accounts.roles import grant
     from exams.demo import load_exams_demo
 
     register_nav(Role.OFFICER, "exams:officer_exams", gettext_lazy("Exams"), order=40)
     register_nav(Role.OFFICER, "exams:officer_sittings", gettext_lazy("Sittings"), order=41)
+    register_panel(Role.OFFICER, "exams/officer/panel.html", officer_panel, order=30)
     grant(
         Role.OFFICER,
         "exams.view_exam",

@@ -227,3 +227,8 @@ def test_accommodations_and_withdrawal_from_the_registration_page(
     client.post(url, {"action": "withdraw", "reason": "ill"})
     registration.refresh_from_db()
     assert registration.status == Registration.Status.WITHDRAWN
+
+
+def test_the_officer_dashboard_lists_sittings_still_to_run(officer, client_as, sitting):
+    page = client_as(officer).get(reverse("accounts:role_dashboard", args=["officer"])).content.decode()
+    assert sitting.code in page and reverse("exams:officer_sitting", args=[sitting.pk]) in page
