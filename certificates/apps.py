@@ -7,8 +7,6 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates")
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from accounts.dashboards import register_nav, register_panel
         from accounts.demo import register_demo_step
         from accounts.roles import Role, grant
@@ -43,16 +41,4 @@ class CertificatesConfig(AppConfig):
         register_demo_step("certificates", load_certificates_demo, order=60)
 
         registry.register_certificate_checker(holds_valid_certificate)
-        if hasattr(registry, "register_results_released"):
-            registry.register_results_released(on_results_released)
-
-        # Daily expiry reminders (beat). Settings hold the schedule; it is added here so the
-        # project settings need not know about this app's tasks.
-        schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
-        if isinstance(schedule, dict):
-            from celery.schedules import crontab
-
-            schedule.setdefault(
-                "certificates-renewal-reminders",
-                {"task": "certificates.renewal_reminders", "schedule": crontab(hour=9, minute=0)},
-            )
+        registry.register_results_released(on_results_released)
