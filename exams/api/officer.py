@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -254,7 +255,7 @@ class CandidateField(serializers.Field):
         if user is None and value.isdigit():
             user = User.objects.filter(pk=int(value)).first()
         if user is None:
-            raise serializers.ValidationError(f"No user {value}.")
+            raise serializers.ValidationError(_("No user %(value)s.") % {"value": value})
         return user
 
     def to_representation(self, value):
@@ -380,7 +381,7 @@ class SittingListApi(OfficerApi):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if fields.pop("status", None) not in (None, Sitting.Status.DRAFT):
-            raise ApplicationError("A new sitting starts as a draft.", code="bad_status")
+            raise ApplicationError(_("A new sitting starts as a draft."), code="bad_status")
         sitting = exam_services.sitting_create(
             exam=fields.pop("exam"), by=request.user, proctors=fields.pop("proctors", []), request=request, **fields
         )
@@ -403,7 +404,7 @@ class SittingDetailApi(OfficerApi):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if "exam" in fields and fields.pop("exam") != sitting.exam:
-            raise ApplicationError("A sitting cannot move to another exam.", code="bad_field")
+            raise ApplicationError(_("A sitting cannot move to another exam."), code="bad_field")
         exam_services.sitting_update(
             sitting=sitting,
             by=request.user,
@@ -534,7 +535,7 @@ class RegistrationImportApi(OfficerApi):
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
         if upload.size > registration_services.CSV_MAX_BYTES:
-            raise ApplicationError("The file is larger than 2 MB.", code="csv_too_large")
+            raise ApplicationError(_("The file is larger than 2 MB."), code="csv_too_large")
         created = registration_services.registrations_import_csv(
             sitting=sitting, data=upload.read(), by=request.user, request=request
         )

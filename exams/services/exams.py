@@ -116,9 +116,9 @@ def _validate(obj: models.Model, exclude: Iterable[str] = ()) -> None:
         obj.full_clean(exclude=list(exclude))
     except ValidationError as exc:
         fields = {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
-        first = next(iter(fields.items()))
-        label = first[0] if first[0] != "__all__" else ""
-        message = f"{label}: {first[1][0]}" if label else first[1][0]
+        name, errors = next(iter(fields.items()))
+        label = str(obj._meta.get_field(name).verbose_name) if name != "__all__" else ""
+        message = f"{label}: {errors[0]}" if label else errors[0]
         raise ApplicationError(message, {"fields": fields}, code="invalid")
 
 
