@@ -43,7 +43,10 @@ class QuestionFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
     area = forms.ModelChoiceField(
-        label=_("Technique area"), queryset=TechniqueArea.objects.order_by("order", "code"), required=False
+        label=_("Technique area"),
+        queryset=TechniqueArea.objects.order_by("order", "code"),
+        required=False,
+        empty_label=_("Any"),
     )
     objective = forms.CharField(
         label=_("Learning objective"), required=False, max_length=40, help_text=_("An objective code.")
