@@ -8,4 +8,5 @@ urlpatterns = [
     path("manage/", include("exams.views.urls_officer")),
     path("", include("exams.views.urls_candidate")),
     path("proctor/", include("exams.views.urls_proctor")),
+    path("manage/", include("exams.views.urls_scoring")),
 ]

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("exams.api.urls_officer")),
     path("", include("exams.api.urls_candidate")),
     path("", include("exams.api.urls_proctor")),
+    path("", include("exams.api.urls_scoring")),
 ]

@@ -66,6 +66,9 @@ from irexam.errors import ApplicationError, ConflictError
 MIN_RASCH_CANDIDATES = 30
 #: Reporting scale points per logit (the cut reports as ``Exam.scale_cut``).
 SCALE_POINTS_PER_LOGIT = 50.0
+#: Fewest common units for linking to a previous sitting (mean/mean), and the drift that drops an anchor.
+MIN_ANCHORS = 5
+DRIFT_LOGITS = 0.5
 #: Rows per UPDATE / INSERT statement when saving.
 SAVE_BATCH_SIZE = 500
 #: Tolerance when comparing a raw score with a (float) raw cut.
@@ -123,6 +126,8 @@ class SittingData:
     decisions: DecisionMap
     cuts: dict[int | None, float]  # paper id (None = total) -> percent
     comment_counts: dict[int, int]  # version id -> comments
+    #: The latest released sitting of the same exam with a stored analysis: (sitting id, analysis data).
+    reference: tuple[int, dict] | None = None
 
     def forms_of(self, paper_id: int) -> list[FormData]:
         return [form for form in self.forms if form.paper_id == paper_id]
@@ -153,7 +158,7 @@ def current_cuts(sitting: Sitting) -> dict[int | None, float]:
 
 
 def sitting_data_load(sitting: Sitting) -> SittingData:
-    """Load what scoring needs in nine queries, whatever the sitting's size."""
+    """Load what scoring needs in ten queries, whatever the sitting's size."""
     sitting = Sitting.objects.select_related("exam").get(pk=sitting.pk)
     papers = list(Paper.objects.filter(exam_id=sitting.exam_id).order_by("number"))
     paper_number = {paper.pk: paper.number for paper in papers}
@@ -220,7 +225,20 @@ def sitting_data_load(sitting: Sitting) -> SittingData:
         decisions=current_decisions(sitting),
         cuts=current_cuts(sitting),
         comment_counts=dict(comments),
+        reference=_reference_analysis(sitting),
     )
+
+
+def _reference_analysis(sitting: Sitting) -> tuple[int, dict] | None:
+    """The analysis of the latest released sitting of the same exam: the base scale and its cuts."""
+    row = (
+        SittingAnalysis.objects.filter(sitting__exam_id=sitting.exam_id, sitting__status=Sitting.Status.RELEASED)
+        .exclude(sitting_id=sitting.pk)
+        .order_by("-sitting__released_at", "-sitting_id")
+        .values_list("sitting_id", "data")
+        .first()
+    )
+    return (row[0], row[1]) if row else None
 
 
 def _unit_type(content: Mapping[str, Any], unit_id: str) -> str:
@@ -234,7 +252,12 @@ def _unit_type(content: Mapping[str, Any], unit_id: str) -> str:
 
 
 def inputs_digest(
-    *, attempt_ids: list[int], decisions: DecisionMap, cuts: Mapping[int | None, float], exam: Exam
+    *,
+    attempt_ids: list[int],
+    decisions: DecisionMap,
+    cuts: Mapping[int | None, float],
+    exam: Exam,
+    reference_sitting: int | None = None,
 ) -> str:
     """Fingerprint of what a scoring depends on (besides the immutable responses of final attempts)."""
     payload = {
@@ -243,16 +266,28 @@ def inputs_digest(
         "cuts": sorted([-1 if p is None else p, c] for p, c in cuts.items()),
         "rule": exam.pass_rule,
         "scale": [exam.scale_min, exam.scale_cut, exam.scale_max],
+        "reference": reference_sitting,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def current_inputs_digest(sitting: Sitting) -> str:
-    """The digest the sitting's scoring would have if it were run now (four queries)."""
+    """The digest the sitting's scoring would have if it were run now (five queries)."""
     sitting = Sitting.objects.select_related("exam").get(pk=sitting.pk)
     ids = list(Attempt.objects.filter(form__sitting=sitting, status__in=Attempt.FINAL).values_list("pk", flat=True))
+    reference = (
+        SittingAnalysis.objects.filter(sitting__exam_id=sitting.exam_id, sitting__status=Sitting.Status.RELEASED)
+        .exclude(sitting_id=sitting.pk)
+        .order_by("-sitting__released_at", "-sitting_id")
+        .values_list("sitting_id", flat=True)
+        .first()
+    )
     return inputs_digest(
-        attempt_ids=ids, decisions=current_decisions(sitting), cuts=current_cuts(sitting), exam=sitting.exam
+        attempt_ids=ids,
+        decisions=current_decisions(sitting),
+        cuts=current_cuts(sitting),
+        exam=sitting.exam,
+        reference_sitting=reference,
     )
 
 
@@ -473,8 +508,12 @@ def _calibrate_paper(
     forms_summary: dict[str, Any] = {}
     reference = outcomes[0] if outcomes else None
     theta_cut: float | None = None
-    tcc_ok = bool(difficulties) and reference is not None and cut_percent is not None
-    if tcc_ok:
+    linking = _link_to_reference(data, paper, difficulties) if difficulties else None
+    summary["linking"] = linking
+    intercept = linking["intercept"] if linking else 0.0
+    summary["cut_source"] = "standard" if cut_percent is not None else None
+    tcc_ok = bool(difficulties) and reference is not None
+    if tcc_ok and cut_percent is not None:
         b_ref, constant_ref = _form_difficulties(reference, difficulties)
         cut_raw_ref = cut_percent / 100.0 * reference.max_score
         if b_ref.size >= 2 and 0.0 < cut_raw_ref - constant_ref < b_ref.size:
@@ -482,7 +521,12 @@ def _calibrate_paper(
         else:
             tcc_ok = False
             summary["equating_note"] = _("The cut lies outside the calibrated range of the reference form.")
+    elif tcc_ok and linking is not None and linking.get("reference_theta_cut_base") is not None:
+        # No standard set for this sitting: carry the reference sitting's cut over on the common scale.
+        theta_cut = float(linking["reference_theta_cut_base"]) - intercept
+        summary["cut_source"] = "equated"
     summary["theta_cut"] = theta_cut
+    summary["theta_cut_base"] = None if theta_cut is None else theta_cut + intercept
     summary["reference_form"] = reference.form.label if reference else None
     pass_count = 0
     for outcome in outcomes:
@@ -494,7 +538,7 @@ def _calibrate_paper(
         b_form, constant = _form_difficulties(outcome, difficulties) if difficulties else (np.array([]), 0.0)
         scaled: np.ndarray | None = None
         if tcc_ok and theta_cut is not None and b_form.size >= 2:
-            if outcome is not reference:
+            if outcome is not reference or summary["cut_source"] == "equated":
                 cut_raw = float(psychometrics.test_characteristic_curve(theta_cut, b_form)) + constant
             adjusted = np.clip(raw - constant, 0.0, float(b_form.size))
             theta_tcc = psychometrics.raw_to_theta(adjusted, b_form)
@@ -524,6 +568,48 @@ def _calibrate_paper(
     summary["pass_count"] = pass_count
     summary["n"] = n_attempts
     return summary
+
+
+def _link_to_reference(
+    data: SittingData, paper: Paper, difficulties: Mapping[tuple[int, str], float]
+) -> dict[str, Any] | None:
+    """Mean/mean linking of this calibration to the reference sitting's base scale through common units.
+
+    Anchors whose linked difficulty moved more than ``DRIFT_LOGITS`` are dropped once and the link is
+    recomputed without them; fewer than ``MIN_ANCHORS`` anchors left means no link.
+    """
+    if data.reference is None:
+        return None
+    reference_id, reference_data = data.reference
+    reference_paper = next(
+        (p for p in reference_data.get("papers", {}).values() if p.get("number") == paper.number), None
+    )
+    if not reference_paper or not reference_paper.get("rasch"):
+        return None
+    base_shift = float((reference_paper.get("linking") or {}).get("intercept", 0.0))
+    base = {
+        key: item["b"] + base_shift for key, item in reference_paper["rasch"]["items"].items() if item["b"] is not None
+    }
+    new = {f"{v}:{u}": b for (v, u), b in difficulties.items()}
+    anchors = sorted(set(base) & set(new))
+    if len(anchors) < MIN_ANCHORS:
+        return None
+    link = psychometrics.link_rasch({a: base[a] for a in anchors}, {a: new[a] for a in anchors})
+    drifted = sorted(a for a, d in link.displacement.items() if abs(d) > DRIFT_LOGITS)
+    kept = [a for a in anchors if a not in drifted]
+    if drifted:
+        if len(kept) < MIN_ANCHORS:
+            return None
+        link = psychometrics.link_rasch({a: base[a] for a in kept}, {a: new[a] for a in kept})
+    return {
+        "reference_sitting": reference_id,
+        "method": link.method,
+        "intercept": link.intercept,
+        "n_anchors": link.n_anchors,
+        "dropped_anchors": drifted,
+        "displacement": link.displacement,
+        "reference_theta_cut_base": reference_paper.get("theta_cut_base"),
+    }
 
 
 def _form_difficulties(outcome: FormOutcome, difficulties: Mapping[tuple[int, str], float]) -> tuple[np.ndarray, float]:
@@ -610,7 +696,13 @@ def sitting_compute(
     }
     timings["calibrate"] = time.perf_counter() - clock
     results = _candidate_results(data, outcomes, attempts, papers)
-    digest = inputs_digest(attempt_ids=data.attempt_ids, decisions=decisions, cuts=data.cuts, exam=data.exam)
+    digest = inputs_digest(
+        attempt_ids=data.attempt_ids,
+        decisions=decisions,
+        cuts=data.cuts,
+        exam=data.exam,
+        reference_sitting=data.reference[0] if data.reference else None,
+    )
     return Outcome(outcomes, attempts, results, papers, digest, timings)
 
 
@@ -653,7 +745,7 @@ def _candidate_results(
             passed = None if any(c is None for c in cuts) else bool(raw >= sum(cuts) - CUT_TOLERANCE)
         else:
             flags = [attempts[a].passed for a in attempt_ids]
-            if any(flag is None for flag in flags) or any(_reference_cut(data, p) is None for p in missing):
+            if any(flag is None for flag in flags):
                 passed = None
             else:
                 passed = all(flags) and not missing

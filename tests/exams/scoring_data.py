@@ -174,10 +174,14 @@ def build_scoring_sitting(
     return built
 
 
-def build_simulated_sitting(*, officer, n_candidates: int = 60, seed: int = 7, code: str = "ir-sim"):
+def build_simulated_sitting(
+    *, officer, n_candidates: int = 60, seed: int = 7, code: str = "ir-sim", exam=None, versions=None, shift=0.0
+):
     """A closed sitting with two forms of 12 sba items sharing 6 (positions 1-6), Rasch-simulated answers.
 
-    Returns (sitting, paper, forms). Every item has key "A" and options A-D.
+    Returns (sitting, paper, forms, versions); ``versions`` (pairs of version and true difficulty) and
+    ``exam`` may come from an earlier call, to build a later sitting of the same exam sharing its items.
+    ``shift`` moves the candidates' mean ability. Every item has key "A" and options A-D.
     """
     from curriculum.models import TechniqueArea
     from question_bank.models import Question, QuestionVersion
@@ -185,8 +189,11 @@ def build_simulated_sitting(*, officer, n_candidates: int = 60, seed: int = 7, c
     rng = np.random.default_rng(seed)
     now = timezone.now()
     author = UserFactory(username=f"{code}-author", roles=[Role.INSTRUCTOR])
-    exam = Exam.objects.create(code=code, title_zh="模拟", level="Q", created_by=officer)
-    paper = Paper.objects.create(exam=exam, number=1, title_zh="第一部分", duration_minutes=60, item_count=12)
+    if exam is None:
+        exam = Exam.objects.create(code=code, title_zh="模拟", level="Q", created_by=officer)
+        paper = Paper.objects.create(exam=exam, number=1, title_zh="第一部分", duration_minutes=60, item_count=12)
+    else:
+        paper = exam.papers.get(number=1)
     sitting = Sitting.objects.create(
         exam=exam,
         code=f"{code}-2026",
@@ -197,8 +204,8 @@ def build_simulated_sitting(*, officer, n_candidates: int = 60, seed: int = 7, c
     )
     area = TechniqueArea.objects.get(code="TACE")
     difficulties = np.linspace(-1.5, 1.5, 18)
-    versions = []
-    for n, b in enumerate(difficulties):
+    new_versions = []
+    for n, b in enumerate(difficulties if versions is None else []):
         content = {
             "type": "sba",
             "stem": f"Simulated item {n + 1}.",
@@ -207,7 +214,7 @@ def build_simulated_sitting(*, officer, n_candidates: int = 60, seed: int = 7, c
             "key": ["A"],
         }
         question = Question.objects.create(area=area, created_by=author)
-        versions.append(
+        new_versions.append(
             (
                 QuestionVersion.objects.create(
                     question=question,
@@ -222,6 +229,7 @@ def build_simulated_sitting(*, officer, n_candidates: int = 60, seed: int = 7, c
                 float(b),
             )
         )
+    versions = versions or new_versions
     forms = []
     for label, extra in (("A", versions[6:12]), ("B", versions[12:18])):
         form = Form.objects.create(sitting=sitting, paper=paper, label=label, seed=1)
@@ -231,25 +239,37 @@ def build_simulated_sitting(*, officer, n_candidates: int = 60, seed: int = 7, c
         form.layout = [layout_entry(p, v.content) for p, (v, _b) in enumerate(chosen, start=1)]
         form.save(update_fields=["layout"])
         forms.append((form, chosen))
+    # bulk: no password hashing, three INSERTs for the candidates, their registrations and attempts
+    from accounts.models import User
+
+    users = User.objects.bulk_create(
+        [User(username=f"{code}-cand-{i}", email=f"{code}-{i}@example.org") for i in range(n_candidates)]
+    )
+    registrations = Registration.objects.bulk_create(
+        [Registration(sitting=sitting, candidate=user, registered_by=officer) for user in users]
+    )
+    attempts = Attempt.objects.bulk_create(
+        [
+            Attempt(
+                registration=registration,
+                paper=paper,
+                form=forms[i % 2][0],
+                candidate=registration.candidate,
+                status=Attempt.Status.SUBMITTED,
+                started_at=now - timedelta(hours=4),
+                deadline_at=now - timedelta(hours=3),
+                submitted_at=now - timedelta(hours=3),
+            )
+            for i, registration in enumerate(registrations)
+        ]
+    )
     responses = []
-    for i in range(n_candidates):
-        candidate = UserFactory(username=f"{code}-cand-{i}", roles=[Role.TRAINEE])
-        registration = Registration.objects.create(sitting=sitting, candidate=candidate, registered_by=officer)
-        form, chosen = forms[i % 2]
-        attempt = Attempt.objects.create(
-            registration=registration,
-            paper=paper,
-            form=form,
-            candidate=candidate,
-            status=Attempt.Status.SUBMITTED,
-            started_at=now - timedelta(hours=4),
-            deadline_at=now - timedelta(hours=3),
-            submitted_at=now - timedelta(hours=3),
-        )
-        theta = rng.normal()
+    for i, attempt in enumerate(attempts):
+        _form, chosen = forms[i % 2]
+        theta = rng.normal() + shift
         for position, (_version_obj, b) in enumerate(chosen, start=1):
             correct = rng.random() < 1.0 / (1.0 + np.exp(-(theta - b)))
             choice = "A" if correct else "BCD"[int(rng.integers(3))]
             responses.append(Response(attempt=attempt, position=position, answer={"choice": choice}, seq=position))
     Response.objects.bulk_create(responses)
-    return sitting, paper, [form for form, _ in forms]
+    return sitting, paper, [form for form, _ in forms], versions

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from exams.models import Attempt, CandidateResult, CutScore, Exam, Job, KeyDecision, SittingAnalysis
+from exams.models import Attempt, CandidateResult, CutScore, Exam, Job, KeyDecision, Sitting, SittingAnalysis
 from exams.services import scoring
 from exams.services.keys import key_decision_confirm, key_decision_preview
 from exams.services.scoring import scoring_job_start, sitting_score
@@ -144,7 +145,7 @@ def _snapshot(sitting):
 
 
 def test_rescoring_the_same_responses_and_decisions_gives_identical_results(officer):
-    sitting, paper, _forms = build_simulated_sitting(officer=officer)
+    sitting, paper, _forms, _versions = build_simulated_sitting(officer=officer)
     CutScore.objects.create(sitting=sitting, paper=paper, method="fixed", percent=50, decided_by=officer)
     sitting_score(sitting=sitting)
     first = _snapshot(sitting)
@@ -153,7 +154,7 @@ def test_rescoring_the_same_responses_and_decisions_gives_identical_results(offi
 
 
 def test_a_large_enough_sitting_gets_rasch_abilities_and_scaled_scores_with_the_cut_at_the_scale_cut(officer):
-    sitting, paper, forms = build_simulated_sitting(officer=officer)
+    sitting, paper, forms, _versions = build_simulated_sitting(officer=officer)
     CutScore.objects.create(sitting=sitting, paper=paper, method="fixed", percent=50, decided_by=officer)
     sitting_score(sitting=sitting)
     analysis = SittingAnalysis.objects.get(sitting=sitting).data
@@ -276,5 +277,40 @@ def test_a_job_delivered_twice_runs_once(built, officer):
 
 
 def test_loading_a_sitting_takes_a_fixed_number_of_queries(built, django_assert_num_queries):
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         scoring.sitting_data_load(built.sitting)
+
+
+def test_a_later_sitting_is_linked_through_common_items_and_inherits_the_cut(officer):
+    first, paper, _forms, versions = build_simulated_sitting(officer=officer, n_candidates=200, code="ir-eq")
+    CutScore.objects.create(sitting=first, paper=paper, method="fixed", percent=50, decided_by=officer)
+    sitting_score(sitting=first)
+    Sitting.objects.filter(pk=first.pk).update(status=Sitting.Status.RELEASED, released_at=timezone.now())
+    base = SittingAnalysis.objects.get(sitting=first).data["papers"][str(paper.pk)]
+    # a second sitting of the same exam and items, with abler candidates and no cut of its own
+    second, _paper, _forms, _v = build_simulated_sitting(
+        officer=officer, n_candidates=200, code="ir-eq-2", exam=first.exam, versions=versions, shift=0.5, seed=11
+    )
+    sitting_score(sitting=second)
+    summary = SittingAnalysis.objects.get(sitting=second).data["papers"][str(paper.pk)]
+    linking = summary["linking"]
+    assert linking["reference_sitting"] == first.pk
+    assert linking["n_anchors"] >= 15  # every calibrated unit is common
+    assert summary["cut_source"] == "equated"
+    # the same forms: the carried cut falls on about the same raw score as in the first sitting (6 of 12
+    # on form A; fewer on the harder form B), up to the sampling error of 100 candidates per form
+    first_cuts = {f["label"]: f["cut_raw"] for f in base["forms"].values()}
+    second_cuts = {f["label"]: f["cut_raw"] for f in summary["forms"].values()}
+    assert first_cuts["A"] == pytest.approx(6.0)
+    for label in ("A", "B"):
+        assert second_cuts[label] == pytest.approx(first_cuts[label], abs=0.75)
+    assert second_cuts["B"] < second_cuts["A"]
+    assert summary["theta_cut_base"] == pytest.approx(base["theta_cut_base"])
+    # the abler group's difficulties look easier on its own N(0, 1) scale: the link shifts them back
+    assert linking["intercept"] > 0.2
+    results = CandidateResult.objects.filter(sitting=second)
+    assert results.filter(passed__isnull=True).count() == 0
+    first_rate = CandidateResult.objects.filter(sitting=first, passed=True).count() / 200
+    assert results.filter(passed=True).count() / 200 > first_rate  # abler candidates, same standard
+    for attempt in Attempt.objects.filter(form__sitting=second):
+        assert attempt.passed == (attempt.scaled_score >= 300 - 1e-6)

@@ -1,0 +1,245 @@
+"""Reads for scoring, key validation, standard setting and release (officers; judges for their own sheet).
+
+Every function runs a fixed number of queries, whatever the number of candidates or items: the
+item analysis comes from the stored :class:`~exams.models.SittingAnalysis` (one row) plus the current
+key decisions (one query).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from exams.models import (
+    AngoffPanel,
+    CandidateResult,
+    CutScore,
+    FormItem,
+    ItemComment,
+    Job,
+    KeyDecision,
+    Sitting,
+    SittingAnalysis,
+)
+from exams.services.scoring import JOB_KIND, current_inputs_digest
+
+#: The sittings scoring deals with (scheduled and draft sittings have nothing to score yet).
+SCORING_STATUSES = (Sitting.Status.CLOSED, Sitting.Status.KEY_VALIDATION, Sitting.Status.RELEASED)
+
+
+def scoring_sittings() -> QuerySet[Sitting]:
+    return Sitting.objects.filter(status__in=SCORING_STATUSES).select_related("exam").order_by("-closes_at", "pk")
+
+
+def sitting_get(sitting_id: int) -> Sitting:
+    return get_object_or_404(Sitting.objects.select_related("exam"), pk=sitting_id)
+
+
+def latest_job(sitting: Sitting) -> Job | None:
+    return Job.objects.filter(sitting=sitting, kind=JOB_KIND).order_by("-created_at", "-pk").first()
+
+
+def job_dict(job: Job | None) -> dict[str, Any] | None:
+    if job is None:
+        return None
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "progress": job.progress,
+        "phase": job.phase,
+        "error": job.error,
+        "result": job.result,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def scoring_status(sitting: Sitting) -> dict[str, Any]:
+    """Where a sitting stands: status, latest job, whether the stored scoring is current, pass counts, cuts."""
+    from exams.services.results import results_release_problems
+
+    analysis = SittingAnalysis.objects.filter(sitting=sitting).only("computed_at", "inputs_digest", "data").first()
+    current = analysis is not None and analysis.inputs_digest == current_inputs_digest(sitting)
+    cuts = [
+        {
+            "id": cut.pk,
+            "paper_id": cut.paper_id,
+            "method": cut.method,
+            "percent": cut.percent,
+            "decided_at": cut.decided_at,
+        }
+        for cut in CutScore.objects.filter(sitting=sitting, is_current=True).order_by("paper_id", "pk")
+    ]
+    data = analysis.data if analysis is not None else {}
+    return {
+        "sitting": {"id": sitting.pk, "code": sitting.code, "status": sitting.status, "exam": sitting.exam.code},
+        "pass_rule": sitting.exam.pass_rule,
+        "scored_at": analysis.computed_at if analysis else None,
+        "scoring_current": current,
+        "job": job_dict(latest_job(sitting)),
+        "n_candidates": data.get("n_candidates"),
+        "pass_count": data.get("pass_count"),
+        "cuts": cuts,
+        "key_validation_closed_at": sitting.key_validation_closed_at,
+        "released_at": sitting.released_at,
+        "release_problems": [str(p) for p in results_release_problems(sitting)],
+    }
+
+
+def _decisions_by_unit(sitting: Sitting) -> dict[tuple[int, str], KeyDecision]:
+    return {
+        (d.version_id, d.unit_id): d
+        for d in KeyDecision.objects.filter(sitting=sitting, is_current=True).order_by("pk")
+    }
+
+
+def item_analysis(sitting: Sitting, *, flagged_only: bool = False) -> dict[str, Any]:
+    """Per form: the test statistics and one row per scoring unit with its statistics, flags and decision.
+
+    Two queries. Raises 404 when the sitting has not been scored.
+    """
+    analysis = SittingAnalysis.objects.filter(sitting=sitting).values_list("data", "computed_at").first()
+    if analysis is None:
+        raise Http404(_("This sitting has not been scored yet."))
+    data, computed_at = analysis
+    decisions = _decisions_by_unit(sitting)
+    forms = []
+    for form in data.get("forms", []):
+        rows = []
+        for item in form["items"]:
+            if flagged_only and not item.get("flags"):
+                continue
+            decision = decisions.get((item["version_id"], item["unit_id"]))
+            rows.append(
+                {
+                    **{k: v for k, v in item.items() if k != "options"},
+                    "decision": (
+                        {"action": decision.action, "key": decision.key, "reason": decision.reason}
+                        if decision is not None
+                        else None
+                    ),
+                }
+            )
+        forms.append({k: v for k, v in form.items() if k != "items"} | {"items": rows})
+    return {"computed_at": computed_at, "forms": forms, "papers": data.get("papers", {})}
+
+
+def item_detail(sitting: Sitting, *, form_id: int, position: int) -> dict[str, Any]:
+    """One item of one form: content (with keys: officers only), unit statistics with options, comments, decisions."""
+    form_item = get_object_or_404(
+        FormItem.objects.select_related("version", "form", "area"),
+        form_id=form_id,
+        form__sitting=sitting,
+        position=position,
+    )
+    analysis = SittingAnalysis.objects.filter(sitting=sitting).values_list("data", flat=True).first() or {}
+    units = []
+    for form in analysis.get("forms", []):
+        if form["id"] == form_id:
+            units = [item for item in form["items"] if item["position"] == position]
+    comments = [
+        {"text": text, "created_at": created_at}
+        for text, created_at in ItemComment.objects.filter(attempt__form__sitting=sitting, version=form_item.version)
+        .order_by("created_at", "pk")
+        .values_list("text", "created_at")
+    ]
+    history = [
+        {
+            "id": d.pk,
+            "unit_id": d.unit_id,
+            "action": d.action,
+            "key": d.key,
+            "reason": d.reason,
+            "decided_by": str(d.decided_by),
+            "decided_at": d.decided_at,
+            "is_current": d.is_current,
+        }
+        for d in KeyDecision.objects.filter(sitting=sitting, version=form_item.version)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-pk")
+    ]
+    return {
+        "form_id": form_id,
+        "form_label": form_item.form.label,
+        "position": position,
+        "version_id": form_item.version_id,
+        "area": form_item.area.code,
+        "content": form_item.version.content,
+        "units": units,
+        "comments": comments,
+        "decisions": history,
+    }
+
+
+def decision_history(sitting: Sitting) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": d.pk,
+            "version_id": d.version_id,
+            "unit_id": d.unit_id,
+            "action": d.action,
+            "key": d.key,
+            "reason": d.reason,
+            "decided_by": str(d.decided_by),
+            "decided_at": d.decided_at,
+            "is_current": d.is_current,
+        }
+        for d in KeyDecision.objects.filter(sitting=sitting).select_related("decided_by").order_by("-decided_at", "-pk")
+    ]
+
+
+def cut_history(sitting: Sitting) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.pk,
+            "paper_id": c.paper_id,
+            "method": c.method,
+            "percent": c.percent,
+            "details": c.details,
+            "reason": c.reason,
+            "decided_by": str(c.decided_by),
+            "decided_at": c.decided_at,
+            "is_current": c.is_current,
+        }
+        for c in CutScore.objects.filter(sitting=sitting).select_related("decided_by").order_by("-decided_at", "-pk")
+    ]
+
+
+def panels_of(sitting: Sitting) -> list[AngoffPanel]:
+    return list(AngoffPanel.objects.filter(sitting=sitting).select_related("paper").prefetch_related("judges"))
+
+
+def panel_get(panel_id: int) -> AngoffPanel:
+    return get_object_or_404(AngoffPanel.objects.select_related("sitting", "paper", "form"), pk=panel_id)
+
+
+def panel_for_judge(panel_id: int, judge) -> AngoffPanel:
+    """The panel if ``judge`` sits on it, else 404 (never reveal other panels)."""
+    panel = AngoffPanel.objects.select_related("sitting", "paper").filter(pk=panel_id, judges=judge).first()
+    if panel is None:
+        raise Http404
+    return panel
+
+
+def judge_panels(judge) -> QuerySet[AngoffPanel]:
+    return AngoffPanel.objects.filter(judges=judge).select_related("sitting", "paper").order_by("-created_at")
+
+
+def panel_progress(panel: AngoffPanel) -> list[dict[str, Any]]:
+    """Per judge: how many units they rated in the current round (no values), and whether they gave Hofstee values."""
+    counts: dict[int, int] = {}
+    for judge_id in panel.ratings.filter(round=panel.round).values_list("judge_id", flat=True):
+        counts[judge_id] = counts.get(judge_id, 0) + 1
+    hofstee = set(panel.hofstee_judgements.values_list("judge_id", flat=True))
+    return [
+        {"judge_id": j.pk, "judge": str(j), "rated": counts.get(j.pk, 0), "hofstee": j.pk in hofstee}
+        for j in panel.judges.order_by("pk")
+    ]
+
+
+def results_of(sitting: Sitting) -> QuerySet[CandidateResult]:
+    return CandidateResult.objects.filter(sitting=sitting).select_related("registration__candidate")
