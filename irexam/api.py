@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 API_INDEX = {
     "me": "api:me",
     "token": "api:token",
+    "scoring-sittings": "api:scoring_sittings",
+    "scoring-my-panels": "api:scoring_my_panels",
     "questions": "api:questions",
     "question-review-queue": "api:question-review-queue",
     "question-coverage": "api:question-coverage",
