@@ -458,6 +458,10 @@ def attempt_finalize_if_due(attempt: Attempt, *, now=None, grace_seconds: int | 
     if attempt.is_final:
         return True
     now = now or timezone.now()
+    if grace_seconds is not None and not attempt.is_past_deadline(now, grace_seconds):
+        # Deadlines only ever move later, so a deadline not yet passed in memory has not passed
+        # in the database either: no query on the common path (reading the state mid-exam).
+        return False
     if grace_seconds is None:
         grace_seconds = (
             Sitting.objects.filter(forms__pk=attempt.form_id).values_list("grace_seconds", flat=True).first() or 0
