@@ -12,6 +12,10 @@ from rest_framework.views import APIView
 API_INDEX = {
     "me": "api:me",
     "token": "api:token",
+    "my-sittings": "api:my_sittings",
+    "attempt-start": "api:attempt_start",
+    "server-time": "api:time",
+    "proctor-sittings": "api:proctor_sittings",
     "scoring-sittings": "api:scoring_sittings",
     "scoring-my-panels": "api:scoring_my_panels",
     "questions": "api:questions",
