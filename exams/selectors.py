@@ -114,7 +114,9 @@ def candidate_sittings(*, candidate: Any, now: datetime | None = None) -> list[S
                 PaperEntry(
                     paper=paper,
                     attempt=attempt,
-                    can_start=open_now and (attempt is None or not attempt.is_final),
+                    # a started attempt can be resumed until it is final (accommodated time may run past the window)
+                    can_start=(open_now and attempt is None)
+                    or (active and attempt is not None and not attempt.is_final),
                     start_warning=_start_warning(sitting, registration, paper, now)
                     if attempt is None and active and now < sitting.closes_at
                     else "",
@@ -122,7 +124,8 @@ def candidate_sittings(*, candidate: Any, now: datetime | None = None) -> list[S
                 )
             )
         all_done = bool(entry.papers) and all(p.attempt is not None and p.attempt.is_final for p in entry.papers)
-        entry.is_past = now >= sitting.closes_at or not active or all_done
+        resumable = any(p.can_resume for p in entry.papers)
+        entry.is_past = not resumable and (now >= sitting.closes_at or not active or all_done)
         entries.append(entry)
     return entries
 

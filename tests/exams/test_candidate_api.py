@@ -408,3 +408,11 @@ def test_the_exam_page_gives_its_script_the_urls_and_a_fresh_token(client_as, tr
 
 def test_someone_elses_exam_page_is_404(client_as, other_trainee, attempt):
     assert client_as(other_trainee).get(reverse("exams:exam_page", args=[attempt.pk])).status_code == 404
+
+
+def test_an_attempt_with_time_left_after_the_window_closes_can_still_be_resumed(api_as, trainee, delivery, attempt):
+    Sitting.objects.filter(pk=delivery.sitting.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    [entry] = api_as(trainee).get(reverse("api:my_sittings")).json()["results"]
+    assert entry["is_past"] is False
+    assert entry["papers"][0]["can_start"] is True
+    assert entry["papers"][0]["attempt"] == {"id": attempt.pk, "status": "in_progress"}
