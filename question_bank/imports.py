@@ -513,3 +513,148 @@ def versions_for_export(*, area: str | None = None, status: str | None = None, *
         .order_by("question_id")
     )
     return list(versions)
+
+
+# --------------------------------------------------------------------------- web imports (ImportJob)
+
+#: Files above either limit are read and imported by a Celery task (with a progress bar).
+ASYNC_BYTES = 2 * 1024 * 1024
+ASYNC_ITEMS = 200
+
+
+def _problem_dicts(problems: Iterable[Problem]) -> list[dict[str, str]]:
+    return [{"item": p.item, "location": p.location, "message": p.message} for p in problems]
+
+
+def _read_job(job: Any) -> ImportReport:
+    from question_bank.formats import parse
+
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    return parse(
+        data, job.format, filename=job.original_name, encoding=job.encoding or None, default_area=job.area.code
+    )
+
+
+def import_job_create(*, upload: Any, fmt: str, area: Any, by: Any, pool: str = "", encoding: str = "") -> Any:
+    """Store an uploaded file as an :class:`ImportJob`; read it now when small, else in a Celery task."""
+    from django.core.files.base import ContentFile
+
+    from question_bank.formats.safety import DEFAULT_LIMITS
+    from question_bank.models import ImportJob
+
+    if by is None or not (by.has_role(Role.INSTRUCTOR) or by.has_role(Role.OFFICER)):
+        raise ApplicationError(
+            _("Only instructors and exam officers may import questions."), code="forbidden", status=403
+        )
+    if fmt not in FORMATS:
+        raise ApplicationError(_("Unknown format %(fmt)r.") % {"fmt": fmt}, code="unknown_format")
+    size = getattr(upload, "size", None) or 0
+    if size > DEFAULT_LIMITS.max_file_bytes:
+        raise ApplicationError(
+            _("The file is too large (%(size)d bytes; the limit is %(limit)d bytes).")
+            % {"size": size, "limit": DEFAULT_LIMITS.max_file_bytes},
+            code="file_too_large",
+        )
+    name = (getattr(upload, "name", "") or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    job = ImportJob(original_name=name, format=fmt, encoding=encoding or "", area=area, pool=pool or "", created_by=by)
+    job.file.save(name, ContentFile(upload.read()), save=False)
+    job.save()
+    if size > ASYNC_BYTES:
+        from question_bank.tasks import parse_import_job
+
+        transaction.on_commit(lambda: parse_import_job.delay(job.pk))
+    else:
+        import_job_parse(job=job)
+    return job
+
+
+def import_job_parse(*, job: Any) -> Any:
+    """Read the job's file and store the preview: every question rendered, every problem and warning."""
+    from question_bank.models import ImportJobStatus
+    from question_bank.rendering import render_for_candidate, render_full
+
+    job.progress = 10
+    job.save(update_fields=["progress"])
+    report = _read_job(job)
+    preview = []
+    total = max(len(report.questions), 1)
+    for index, q in enumerate(report.questions, 1):
+        preview.append(
+            {
+                "label": q.source_id or q.title or f"question {index}",
+                "type": q.content.get("type", ""),
+                "area": q.area or job.area.code,
+                "images": sorted(m.filename for m in q.media.values()),
+                "candidate": render_for_candidate(q.content),
+                "full": render_full(q.content),
+            }
+        )
+        if index % 50 == 0:
+            job.progress = 10 + int(80 * index / total)
+            job.save(update_fields=["progress"])
+    job.report = {
+        "questions": preview,
+        "problems": _problem_dicts(report.problems),
+        "warnings": _problem_dicts(report.warnings),
+        "categories": list(report.categories),
+    }
+    job.status = ImportJobStatus.PARSED
+    job.progress = 100
+    job.save(update_fields=["report", "status", "progress"])
+    return job
+
+
+def import_job_confirm(*, job: Any, by: Any, allow_duplicates: bool = False) -> Any:
+    """Start the import of a previewed job (a Celery task when large; otherwise now)."""
+    from question_bank.models import ImportJobStatus
+
+    if job.status != ImportJobStatus.PARSED:
+        raise ApplicationError(_("This import cannot be started in its current state."), code="import_state")
+    if job.report.get("problems"):
+        raise ApplicationError(
+            _("The file has problems; correct them and upload it again. Nothing was imported."),
+            code="import_refused",
+        )
+    job.allow_duplicates = allow_duplicates
+    job.status = ImportJobStatus.RUNNING
+    job.progress = 0
+    job.save(update_fields=["allow_duplicates", "status", "progress"])
+    if len(job.report.get("questions", [])) > ASYNC_ITEMS or job.file.size > ASYNC_BYTES:
+        from question_bank.tasks import run_import_job
+
+        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+    else:
+        import_job_run(job=job)
+    return job
+
+
+def import_job_run(*, job: Any) -> Any:
+    """Import the job's file (all or nothing) and record the outcome on the job."""
+    from question_bank.models import ImportJobStatus
+
+    report = _read_job(job)
+    job.progress = 30
+    job.save(update_fields=["progress"])
+    try:
+        outcome = import_questions(
+            report=report,
+            area_code=job.area.code,
+            by=job.created_by,
+            pool=job.pool or None,
+            allow_duplicates=job.allow_duplicates,
+            source_format=job.format,
+            filename=job.original_name,
+        )
+    except ImportFailed as failed:
+        job.result = {"problems": _problem_dicts(failed.problems), "versions": []}
+        job.status = ImportJobStatus.FAILED
+    except ApplicationError as error:
+        job.result = {"problems": [{"item": job.original_name, "location": "", "message": str(error.message)}]}
+        job.status = ImportJobStatus.FAILED
+    else:
+        job.result = {"versions": outcome.created_version_ids, "warnings": _problem_dicts(outcome.warnings)}
+        job.status = ImportJobStatus.DONE
+    job.progress = 100
+    job.save(update_fields=["result", "status", "progress"])
+    return job

@@ -433,3 +433,54 @@ class ItemStatistic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} [{self.unit_id or '-'}] {self.source}"
+
+
+class ImportJobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be read")
+    PARSED = "parsed", _("Read; waiting for confirmation")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+def import_upload_to(instance: ImportJob, filename: str) -> str:
+    """Uploaded import files live under MEDIA_ROOT/imports/ with a random name (never served)."""
+    suffix = filename.rsplit(".", 1)[-1][:8] if "." in filename else "bin"
+    return f"imports/{uuid.uuid4().hex}.{suffix}"
+
+
+class ImportJob(models.Model):
+    """One web import: the uploaded file, the parse preview and, once confirmed, its outcome.
+
+    ``report`` holds the preview (questions rendered for the page, problems and warnings);
+    ``result`` the created versions or the refusal. Parsing and importing large files run as
+    Celery tasks that update ``progress`` (0–100).
+    """
+
+    file = models.FileField(_("file"), upload_to=import_upload_to, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=200)
+    format = models.CharField(_("format"), max_length=10)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    area = models.ForeignKey(
+        "curriculum.TechniqueArea", verbose_name=_("technique area"), on_delete=models.PROTECT, related_name="+"
+    )
+    pool = models.CharField(_("pool"), max_length=10, choices=Pool.choices, blank=True)
+    allow_duplicates = models.BooleanField(_("duplicates acknowledged"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    report = models.JSONField(_("preview"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"

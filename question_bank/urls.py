@@ -1,6 +1,6 @@
 """Question bank pages, mounted under /bank/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -22,5 +22,6 @@ urlpatterns = [
     path("<int:pk>/retire/", views.question_retire, name="retire"),
     path("<int:pk>/translations/", views.question_link_translation, name="link_translation"),
     path("<int:pk>/diff/", views.version_diff_pick, name="diff_pick"),
+    path("", include("question_bank.urls_transfer")),
     path("<int:pk>/versions/<int:a>/diff/<int:b>/", views.version_diff, name="diff"),
 ]
