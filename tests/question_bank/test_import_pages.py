@@ -151,3 +151,10 @@ def test_export_shows_warnings_before_download_and_problems_instead_of_it(client
     assert "confirmed=1" in warned.content.decode()
     download = client.get(reverse("question_bank:export"), {"format": "gift", "type": "sba", "confirmed": "1"})
     assert download["Content-Disposition"].startswith("attachment;")
+
+
+def test_the_bank_list_links_to_import_and_to_export_with_its_filters(client_as, instructor):
+    area = TechniqueArea.objects.get(code="TACE")
+    html = client_as(instructor).get(reverse("question_bank:list"), {"area": area.pk}).content.decode()
+    assert reverse("question_bank:import") in html
+    assert f"{reverse('question_bank:export')}?area={area.pk}" in html
