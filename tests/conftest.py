@@ -56,6 +56,20 @@ def _media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the product's default language (zh-hans).
+
+    A request through LocaleMiddleware leaves its language active on the thread, so without
+    this a test's language would depend on the test that ran before it.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """PBKDF2 costs over a second per user on a loaded 2-core machine; tests need no real hashing."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

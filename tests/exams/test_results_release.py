@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from accounts.models import AuditEvent
 from exams import registry
@@ -27,7 +28,7 @@ def built(officer, django_capture_on_commit_callbacks):
 
 
 def test_results_cannot_be_released_while_key_validation_is_open(built, officer):
-    with pytest.raises(ApplicationError) as exc:
+    with translation.override("en"), pytest.raises(ApplicationError) as exc:
         results_release(sitting=built.sitting, by=officer)
     assert exc.value.code == "not_releasable"
     assert "key validation" in str(exc.value.message).lower()
