@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import transfer, views
 
 urlpatterns = [
     path("questions/", views.QuestionListApi.as_view(), name="questions"),
     path("questions/bulk/", views.BulkActionApi.as_view(), name="question-bulk"),
+    path("questions/import/", transfer.ImportApi.as_view(), name="question-import"),
+    path("questions/export/", transfer.ExportApi.as_view(), name="question-export"),
     path("questions/preview/", views.PreviewApi.as_view(), name="question-preview"),
     path("questions/coverage/", views.CoverageApi.as_view(), name="question-coverage"),
     path("questions/review-queue/", views.ReviewQueueApi.as_view(), name="question-review-queue"),
