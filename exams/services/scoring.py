@@ -70,7 +70,7 @@ SCALE_POINTS_PER_LOGIT = 50.0
 MIN_ANCHORS = 5
 DRIFT_LOGITS = 0.5
 #: Rows per UPDATE / INSERT statement when saving.
-SAVE_BATCH_SIZE = 500
+SAVE_BATCH_SIZE = 200
 #: Tolerance when comparing a raw score with a (float) raw cut.
 CUT_TOLERANCE = 1e-9
 JOB_KIND = "score_sitting"
