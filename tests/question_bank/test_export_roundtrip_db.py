@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from question_bank import services
 from question_bank.formats import parse
@@ -69,3 +71,35 @@ def test_export_then_import_gives_the_same_questions(fmt, instructor, officer):
             original.pool,
             original.language,
         )
+
+
+_TEXT = st.text(
+    alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd", "Lo"), max_codepoint=0x9FFF),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    fmt=st.sampled_from(["json", "moodle", "qti3", "csv"]),
+    lead_in=_TEXT,
+    options=st.lists(_TEXT, min_size=3, max_size=5, unique_by=lambda t: t.casefold()),
+    key=st.integers(min_value=0, max_value=4),
+)
+def test_any_single_best_answer_item_survives_export_and_import(instructor, officer, fmt, lead_in, options, key):
+    content = sba(
+        stem="",
+        lead_in=lead_in + "?",
+        options=[{"id": chr(65 + i), "text": text} for i, text in enumerate(options)],
+        key=[chr(65 + key % len(options))],
+        references=[],
+    )
+    original = make_draft(instructor, content)
+    data, problems, _warnings = export_versions([original], fmt)
+    assert problems == []
+    report = parse(data, fmt, filename=f"one.{fmt}")
+    assert report.problems == []
+    outcome = import_questions(report=report, area_code="TACE", by=officer, allow_duplicates=True)
+    again = QuestionVersion.objects.get(pk=outcome.created_version_ids[0])
+    assert again.content == original.content
