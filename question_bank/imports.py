@@ -593,10 +593,30 @@ def import_job_parse(*, job: Any) -> Any:
         if index % 50 == 0:
             job.progress = 10 + int(80 * index / total)
             job.save(update_fields=["progress"])
+    problems, warnings = list(report.problems), list(report.warnings)
+    if not problems and report.questions:
+        # A dry run finds what only the bank knows (areas, objectives, images, duplicates, source ids).
+        try:
+            dry = import_questions(
+                report=report,
+                area_code=job.area.code,
+                by=job.created_by,
+                pool=job.pool or None,
+                dry_run=True,
+                allow_duplicates=True,
+                source_format=job.format,
+                filename=job.original_name,
+            )
+        except ImportFailed as failed:
+            problems = failed.problems
+        except ApplicationError as error:
+            problems = [Problem(job.original_name, job.original_name, str(error.message))]
+        else:
+            warnings = dry.warnings
     job.report = {
         "questions": preview,
-        "problems": _problem_dicts(report.problems),
-        "warnings": _problem_dicts(report.warnings),
+        "problems": _problem_dicts(problems),
+        "warnings": _problem_dicts(warnings),
         "categories": list(report.categories),
     }
     job.status = ImportJobStatus.PARSED

@@ -72,6 +72,8 @@ def test_a_refused_import_shows_the_problems_and_leaves_the_bank_unchanged(clien
     client = client_as(officer)
     upload(client, GIFT.encode(), "gift", "bank.gift")
     job = ImportJob.objects.get()
+    preview = client.get(reverse("question_bank:import_preview", args=[job.pk])).content.decode()
+    assert "already in the bank" in preview  # the duplicate is shown before confirming
     client.post(reverse("question_bank:import_preview", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == "failed"
@@ -158,3 +160,12 @@ def test_the_bank_list_links_to_import_and_to_export_with_its_filters(client_as,
     html = client_as(instructor).get(reverse("question_bank:list"), {"area": area.pk}).content.decode()
     assert reverse("question_bank:import") in html
     assert f"{reverse('question_bank:export')}?area={area.pk}" in html
+
+
+def test_the_preview_lists_problems_only_the_bank_knows(client_as, officer):
+    client = client_as(officer)
+    upload(client, GIFT.replace("// [id:GIFT-TF]", "// [id:GIFT-TF] [tag:area:NO-SUCH]").encode(), "gift", "bank.gift")
+    job = ImportJob.objects.get()
+    assert [p["item"] for p in job.report["problems"]] == ["GIFT-TF"]
+    html = client.get(reverse("question_bank:import_preview", args=[job.pk])).content.decode()
+    assert "NO-SUCH" in html and "Import as drafts" not in html
