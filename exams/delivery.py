@@ -45,7 +45,19 @@ def layout_entry(position: int, content: Mapping[str, Any]) -> dict[str, Any]:
     return entry
 
 
+ANSWER_FIELDS = {"sba": {"choice"}, "tf": {"choice"}, "mrq": {"choices"}, "order": {"order"}, "emq": {"answers"}}
+ANSWER_FIELDS["case"] = {"answers", "stage"}
+
+
+def _check_fields(qtype: str, answer: Mapping[str, Any], where: str) -> None:
+    """A wrongly shaped answer is refused, never stored as a blank (that would silently lose it)."""
+    unknown = set(answer) - ANSWER_FIELDS.get(qtype, set())
+    if unknown:
+        raise AnswerError(f"{where}: unexpected field(s) {', '.join(sorted(unknown))} for a {qtype} item")
+
+
 def _check_simple(qtype: str, options: list[str], answer: Mapping[str, Any], where: str) -> dict[str, Any]:
+    _check_fields(qtype, answer, where)
     allowed = set(options)
     if qtype in CHOICE_TYPES:
         choice = answer.get("choice")
@@ -79,6 +91,8 @@ def validate_answer(entry: Mapping[str, Any], answer: Any) -> dict[str, Any]:
         raise AnswerError("the answer must be an object")
     qtype = entry["type"]
     where = f"item {entry['position']}"
+    if qtype in ("emq", "case"):
+        _check_fields(qtype, answer, where)
     if qtype == "emq":
         given = answer.get("answers", {})
         if not isinstance(given, Mapping):
