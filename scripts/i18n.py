@@ -24,9 +24,19 @@ LANGS = ["zh_Hans", "en"]
 PYTHON = sys.executable
 
 
+# makemessages runs inside each app's folder, and Celery's Django fixup appends the working
+# directory to sys.path: an app module named like an optional package (question_bank/markdown.py
+# for DRF's optional "markdown") would then be imported by mistake. Mark those as absent.
+_RUNNER = (
+    "import sys; sys.modules['markdown'] = None; "
+    "from django.core.management import execute_from_command_line; "
+    "execute_from_command_line(['django-admin', *sys.argv[1:]])"
+)
+
+
 def django_admin(args: list[str], cwd: Path) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "irexam.settings", "PYTHONPATH": str(ROOT)}
-    subprocess.run([PYTHON, "-P", "-m", "django", *args], cwd=cwd, env=env, check=True)  # noqa: S603
+    subprocess.run([PYTHON, "-P", "-c", _RUNNER, *args], cwd=cwd, env=env, check=True)  # noqa: S603
 
 
 def catalogues(lang: str) -> list[Path]:

@@ -15,6 +15,15 @@ from tests.question_bank.import_helpers import CSV, GIFT, MOODLE_WITH_IMAGE, ban
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the commands' English output."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def call(*args: str) -> tuple[str, str]:
     out, err = io.StringIO(), io.StringIO()
     call_command(*args, stdout=out, stderr=err)

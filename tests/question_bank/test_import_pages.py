@@ -14,6 +14,12 @@ from tests.question_bank.import_helpers import GIFT, MOODLE_WITH_IMAGE, bank_cou
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english_pages(client, settings):
+    """These tests read the pages' English wording."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def upload(client, data: bytes, fmt: str, name: str, area: str = "CORE-RAD"):
     return client.post(
         reverse("question_bank:import"),
