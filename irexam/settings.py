@@ -198,7 +198,7 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    # Auto-submit attempts past their deadline even when no candidate page asks (exactly once; the lazy path races safely).
+    # Auto-submit attempts past their deadline even when no page asks (exactly once: the lazy path races safely).
     "exams-finalize-expired-attempts": {"task": "exams.finalize_expired_attempts", "schedule": 30.0},
     # Certificate expiry reminders, once a day at 09:00 (TIME_ZONE).
     "certificates-renewal-reminders": {
