@@ -30,7 +30,7 @@ def test_the_probe_task_is_idempotent():
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_a_task_through_the_broker_and_writes_to_postgresql():
     settings_dict = connection.settings_dict
     db_url = "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(

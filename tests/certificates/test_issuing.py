@@ -184,7 +184,7 @@ def test_validity_runs_whole_months_to_the_day_before():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_racing_on_one_attempt_make_one_certificate(cert_type, passing_attempt):
     """Real concurrency (PostgreSQL): both pass the existence check; the unique attempt stops the second."""
     import threading

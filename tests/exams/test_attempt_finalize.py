@@ -136,7 +136,7 @@ def test_the_beat_schedule_entry_names_the_task():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_lazy_and_sweep_racing_on_postgresql_auto_submit_exactly_once(delivery, officer):
     """Many threads, each on its own connection, finalise the same expired attempts at once."""
     attempts = []
