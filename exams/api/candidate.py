@@ -38,7 +38,6 @@ from exams.services.attempts import (
     attempt_takeover,
     attempt_token,
     attempt_token_read,
-    form_grace_seconds,
     response_save,
 )
 from irexam.errors import ApplicationError
@@ -227,7 +226,6 @@ class AttemptSaveAnswerApi(DeliveryApi):
             answer=data["answer"],
             flagged=data["flagged"],
             seq=data["seq"],
-            grace_seconds=form_grace_seconds(token.form_id),
             ip=client_ip(request),
         )
         return Response(

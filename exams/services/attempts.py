@@ -265,13 +265,18 @@ def response_save(
     answer: Any,
     flagged: bool = False,
     seq: int,
-    grace_seconds: int = 30,
+    grace_seconds: int | None = None,
     ip: str | None = None,
     now: datetime | None = None,
 ) -> SaveResult:
-    """Store one answer durably, or refuse it with a clear reason. See the module docstring."""
+    """Store one answer durably, or refuse it with a clear reason. See the module docstring.
+
+    ``grace_seconds`` defaults to the sitting's (``form_grace_seconds``, cached in-process).
+    """
     now = now or timezone.now()
-    if not isinstance(seq, int) or seq < 1 or seq > 2**62:
+    if grace_seconds is None:
+        grace_seconds = form_grace_seconds(token.form_id)
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 or seq > 2**62:
         raise ApplicationError(_("The save's sequence number is not valid."), code="bad_seq")
     entry = form_layout(token.form_id).get(position)
     if entry is None:
@@ -418,7 +423,7 @@ def _require_open(attempt: Attempt, now) -> None:
         raise _closed("paused")
     if attempt.is_final:
         raise _closed("finished")
-    if attempt.is_past_deadline(now, attempt.form.sitting.grace_seconds if attempt.form_id else 0):
+    if attempt.is_past_deadline(now, form_grace_seconds(attempt.form_id)):
         attempt_finalize_if_due(attempt, now=now)
         raise _closed("deadline_passed")
 
@@ -429,8 +434,7 @@ def _require_open(attempt: Attempt, now) -> None:
 def attempt_submit(*, attempt: Attempt, ip: str | None = None, now=None) -> Attempt:
     """The candidate submits. Past the deadline (+ grace) it becomes the auto-submission instead."""
     now = now or timezone.now()
-    grace = attempt.form.sitting.grace_seconds
-    if attempt_finalize_if_due(attempt, now=now, grace_seconds=grace):
+    if attempt_finalize_if_due(attempt, now=now):
         return attempt
     if attempt.status == Attempt.Status.PAUSED:
         raise _closed("paused")
@@ -458,14 +462,12 @@ def attempt_finalize_if_due(attempt: Attempt, *, now=None, grace_seconds: int | 
     if attempt.is_final:
         return True
     now = now or timezone.now()
-    if grace_seconds is not None and not attempt.is_past_deadline(now, grace_seconds):
+    if grace_seconds is None:
+        grace_seconds = form_grace_seconds(attempt.form_id)
+    if not attempt.is_past_deadline(now, grace_seconds):
         # Deadlines only ever move later, so a deadline not yet passed in memory has not passed
         # in the database either: no query on the common path (reading the state mid-exam).
         return False
-    if grace_seconds is None:
-        grace_seconds = (
-            Sitting.objects.filter(forms__pk=attempt.form_id).values_list("grace_seconds", flat=True).first() or 0
-        )
     _finalize_due(attempt.pk, now=now, grace_seconds=grace_seconds, by=by)
     attempt.refresh_from_db()
     return attempt.is_final
