@@ -598,3 +598,6 @@ class HofsteeJudgement(models.Model):
 
     def __str__(self) -> str:
         return f"Hofstee {self.panel_id} {self.judge_id}"
+
+
+from exams.models_practice import ItemProblemReport, PracticeBookmark, PracticeItem, PracticeSession  # noqa: E402, F401

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("exams.api.urls_candidate")),
     path("", include("exams.api.urls_proctor")),
     path("", include("exams.api.urls_scoring")),
+    path("", include("exams.api.urls_practice")),
 ]
