@@ -12,6 +12,7 @@ from django.views.i18n import set_language as django_set_language
 from .dashboards import panels_for
 from .forms import ProfileForm
 from .roles import Role
+from .two_factor import has_confirmed_device
 
 
 @login_required
@@ -51,7 +52,12 @@ def profile(request: HttpRequest) -> HttpResponse:
                 settings.LANGUAGE_COOKIE_NAME, user.preferred_language, samesite=settings.LANGUAGE_COOKIE_SAMESITE
             )
         return response
-    return render(request, "accounts/profile.html", {"form": form})
+    context = {
+        "form": form,
+        "two_factor_enrolled": has_confirmed_device(request.user),
+        "user_is_officer": request.user.has_role(Role.OFFICER),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 @require_POST

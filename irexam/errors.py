@@ -35,10 +35,14 @@ class ConflictError(ApplicationError):
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
-        return Response(
+        response = Response(
             {"detail": str(exc.message), "code": exc.code, "extra": exc.extra},
             status=exc.status_code,
         )
+        retry_after = exc.extra.get("retry_after") if exc.status_code in (429, 503) else None
+        if isinstance(retry_after, int):
+            response["Retry-After"] = str(retry_after)
+        return response
     if isinstance(exc, ValidationError):
         exc = drf_exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

@@ -7,10 +7,12 @@ to the console, static files served by the app itself.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -52,6 +54,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     # Our apps, lowest first: certificates → exams → question_bank → curriculum → accounts.
     "accounts",
     "curriculum",
@@ -63,14 +70,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.OfficerTwoFactorMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "irexam.urls"
@@ -125,15 +136,29 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out username+IP before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "home"
+
+# Login throttling (django-axes, docs/security.md): after AXES_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair is locked for AXES_COOLOFF_MINUTES (429 with a
+# message). Unlock early: admin "Access attempts", or `manage.py axes_reset_username <name>`.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # the proxy sets REMOTE_ADDR; never trust a client header
+
 
 # Languages: Simplified Chinese first, English on request.
 LANGUAGE_CODE = "zh-hans"
@@ -167,7 +192,7 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IR Exams <noreply@irexam.local>")
 
 # HTTPS: secure cookies and HSTS when the site is served over TLS (behind a proxy).
-SECURE_HTTPS = env_bool("SECURE_HTTPS", SITE_URL.startswith("https://"))
+SECURE_HTTPS = env_bool("HTTPS", env_bool("SECURE_HTTPS", SITE_URL.startswith("https://")))
 if SECURE_HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
@@ -175,11 +200,46 @@ if SECURE_HTTPS:
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_HTTPONLY = True
+
+# Two-factor authentication (django-otp, TOTP + backup codes). Officers must have a confirmed
+# device and have used it in this session before any officer page or API works. Required by
+# default in production (served over HTTPS with a DATABASE_URL and DEBUG off); off in the
+# embedded demo, on plain-HTTP benchmark stacks and in tests unless asked (docs/security.md).
+OFFICER_2FA_REQUIRED = env_bool("OFFICER_2FA_REQUIRED", SECURE_HTTPS and bool(DATABASE_URL) and not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "IR Exams")
+OTP_STATIC_BACKUP_CODES = 10
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp): scripts and styles only from our own static files, no
+# inline script anywhere (data for scripts goes through json_script, which is not executed).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, "blob:"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Rate limits in the cache (Redis with REDIS_URL, shared by every web node): answer saves per
+# attempt (the exam page sends its queue one request at a time; a flush after an outage stays
+# well under this), public certificate verification per IP address. "" turns a limit off.
+ATTEMPT_SAVE_RATE = env_str("ATTEMPT_SAVE_RATE", "600/min")
+CERTIFICATE_VERIFY_RATE = env_str("CERTIFICATE_VERIFY_RATE", "60/min")
 
 # Celery: eager without a broker, so a new user needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
@@ -210,7 +270,7 @@ CELERY_BEAT_SCHEDULE = {
 # REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -26,6 +26,7 @@ from certificates.models import Certificate, CertificateType, CmeCredit, Issuer
 from certificates.services.issuing import JOB_KIND
 from exams.models import Job, Sitting
 from irexam.errors import ApplicationError
+from irexam.ratelimit import RateLimited
 
 OfficerOnly = HasRole.of(Role.OFFICER)
 
@@ -33,11 +34,9 @@ OfficerOnly = HasRole.of(Role.OFFICER)
 def _check_rate(request: Request) -> None:
     allowed, retry_after = ratelimit.allow(request._request)
     if not allowed:
-        raise ApplicationError(
+        raise RateLimited(
             _("Too many verification requests from your address. Please wait %(s)s seconds.") % {"s": retry_after},
-            {"retry_after": retry_after},
-            code="rate_limited",
-            status=429,
+            retry_after=retry_after,
         )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -40,9 +41,11 @@ from exams.services.attempts import (
     attempt_token_read,
     response_save,
 )
+from irexam import ratelimit
 from irexam.errors import ApplicationError
 
 MAX_EVENT_DATA_BYTES = 2_000
+SAVE_RATE_MESSAGE = gettext_lazy("Too many saves for this attempt. Please wait %(s)s seconds.")
 
 
 def client_ip(request: Request) -> str | None:
@@ -215,6 +218,8 @@ class AttemptSaveAnswerApi(DeliveryApi):
         token = attempt_token_read(request.META.get("HTTP_X_ATTEMPT_TOKEN", ""))
         if token.attempt_id != attempt_id:
             raise ApplicationError(_("Not found."), code="not_found", status=404)
+        # Per attempt, in the cache only (no query): 429 + Retry-After; the page retries in order.
+        ratelimit.check(f"save:{attempt_id}", "ATTEMPT_SAVE_RATE", SAVE_RATE_MESSAGE)
         body = request.data if isinstance(request.data, dict) else {}
         seq = body.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 2**62:

@@ -27,3 +27,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Demo accounts (username / password / roles):"))
         for username, password, roles, name_zh, name_en, _org in DEMO_USERS:
             self.stdout.write(f"  {username:<11} {password:<22} {', '.join(roles):<22} {name_zh} ({name_en})")
+        if settings.OFFICER_2FA_REQUIRED:
+            self.stdout.write(
+                "  Officers need two-factor authentication (OFFICER_2FA_REQUIRED is on): after the password, "
+                "the officer scans a QR code at /account/two-factor/ with an authenticator app and confirms a code."
+            )
+        else:
+            self.stdout.write(
+                "  Officer two-factor authentication is off here (OFFICER_2FA_REQUIRED=0, the embedded default); "
+                "any user can still enrol under Profile."
+            )

@@ -1,0 +1,78 @@
+"""Fixed-window rate limits in the Django cache, for the hot paths that must stay cheap.
+
+A limit is a setting such as ``"600/min"`` (units ``s``, ``min``, ``h``; ``""`` turns it off).
+Counting costs one cache ``add`` and one ``incr`` (in-process with locmem, two Redis round trips
+with ``REDIS_URL``) and never a database query. The cache must be shared by every web node
+(``REDIS_URL``) for a limit to hold across nodes.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+from .errors import ApplicationError
+
+UNITS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600}
+
+
+class RateLimited(ApplicationError):
+    """429 Too Many Requests; the API handler adds ``Retry-After``."""
+
+    status_code = 429
+
+    def __init__(self, message, *, retry_after: int):
+        super().__init__(message, {"retry_after": retry_after}, code="rate_limited")
+        self.retry_after = retry_after
+
+
+@lru_cache(maxsize=32)
+def parse_rate(rate: str, setting: str = "rate") -> tuple[int, int] | None:
+    """``"60/min"`` → (60, 60); ``""`` → None (no limit). Raises ValueError naming the setting."""
+    if not rate or not rate.strip():
+        return None
+    try:
+        count_text, unit = rate.split("/", 1)
+        count, seconds = int(count_text), UNITS[unit.strip()]
+    except (ValueError, KeyError, AttributeError):
+        raise ValueError(f"{setting} must look like '60/min' (got {rate!r})") from None
+    if count <= 0:
+        raise ValueError(f"{setting} needs a positive count")
+    return count, seconds
+
+
+def hit(key: str, setting: str) -> tuple[bool, int]:
+    """Count one request under ``key`` against the rate in ``settings.<setting>``.
+
+    Returns (allowed, seconds until the window resets).
+    """
+    rate = parse_rate(getattr(settings, setting, ""), setting)
+    if rate is None:
+        return True, 0
+    limit, window = rate
+    now = int(time.time())
+    full_key = f"ratelimit:{key}:{now // window}"
+    if cache.add(full_key, 1, window + 5):
+        count = 1
+    else:
+        try:
+            count = cache.incr(full_key)
+        except ValueError:  # expired between add and incr
+            cache.set(full_key, 1, window + 5)
+            count = 1
+    return count <= limit, max(1, window - now % window)
+
+
+def check(key: str, setting: str, message=None) -> None:
+    """Raise ``RateLimited`` when this request goes over the limit.
+
+    ``message`` may name the wait as ``%(s)s`` (seconds).
+    """
+    allowed, retry_after = hit(key, setting)
+    if not allowed:
+        text = message or _("Too many requests. Please wait %(s)s seconds and try again.")
+        raise RateLimited(text % {"s": retry_after}, retry_after=retry_after)

@@ -1,0 +1,105 @@
+"""Login throttling and lockout (django-axes) and the password rules."""
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.demo import DEMO_USERS
+from accounts.models import User
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def lockout_after_three(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+
+
+def _fail(client, username="trainee", **extra):
+    return client.post(reverse("login"), {"username": username, "password": "not-the-password"}, **extra)
+
+
+def test_the_login_page_locks_a_username_and_address_after_repeated_failures(client, trainee, lockout_after_three):
+    assert [_fail(client).status_code for _ in range(2)] == [200, 200]
+    locked = _fail(client, HTTP_ACCEPT_LANGUAGE="en")
+    assert locked.status_code == 429
+    assert int(locked["Retry-After"]) == 15 * 60
+    assert "no-store" in locked["Cache-Control"]
+    with translation.override("en"):
+        assert "Too many failed login attempts" in locked.content.decode()
+    # Even the right password is refused while locked.
+    right = client.post(reverse("login"), {"username": "trainee", "password": PASSWORD})
+    assert right.status_code == 429
+    assert not right.wsgi_request.user.is_authenticated
+
+
+def test_the_lockout_message_is_in_chinese_by_default(client, trainee, lockout_after_three):
+    for _ in range(3):
+        locked = _fail(client)
+    assert locked.status_code == 429
+    assert "登录失败次数过多" in locked.content.decode()
+
+
+def test_the_lock_is_per_username_and_address(client, trainee, other_trainee, lockout_after_three):
+    for _ in range(3):
+        _fail(client)
+    other_address = client.post(reverse("login"), {"username": "trainee", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    assert other_address.status_code == 302
+    client.logout()
+    other_user = client.post(reverse("login"), {"username": "other_trainee", "password": PASSWORD})
+    assert other_user.status_code == 302
+
+
+def test_a_successful_login_resets_the_failure_count(client, trainee, lockout_after_three):
+    _fail(client)
+    _fail(client)
+    assert client.post(reverse("login"), {"username": "trainee", "password": PASSWORD}).status_code == 302
+    client.logout()
+    assert [_fail(client).status_code for _ in range(2)] == [200, 200]
+
+
+def test_an_officer_can_unlock_a_username_with_a_command(client, trainee, lockout_after_three):
+    for _ in range(3):
+        _fail(client)
+    call_command("axes_reset_username", "trainee")
+    assert client.post(reverse("login"), {"username": "trainee", "password": PASSWORD}).status_code == 302
+
+
+def test_the_api_token_exchange_counts_failures_and_locks_too(api_client, trainee, lockout_after_three):
+    url = reverse("api:token")
+    for _ in range(3):
+        assert api_client.post(url, {"username": "trainee", "password": "wrong"}).status_code in (400, 429)
+    locked = api_client.post(url, {"username": "trainee", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "locked_out" and int(locked["Retry-After"]) > 0
+
+
+def test_the_api_token_exchange_still_works_with_the_right_password(api_client, trainee):
+    response = api_client.post(reverse("api:token"), {"username": "trainee", "password": PASSWORD})
+    assert response.status_code == 200 and len(response.json()["token"]) == 40
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short-pw-1", "password123456", "12345678901234", "trainee-trainee"],
+)
+def test_weak_passwords_are_refused(db, password):
+    user = User(username="trainee-trainee", email="trainee@example.org")
+    with pytest.raises(ValidationError):
+        validate_password(password, user)
+
+
+def test_the_minimum_length_is_twelve(settings):
+    lengths = [
+        v["OPTIONS"]["min_length"]
+        for v in settings.AUTH_PASSWORD_VALIDATORS
+        if v["NAME"].endswith("MinimumLengthValidator")
+    ]
+    assert lengths == [12]
+
+
+@pytest.mark.parametrize(("username", "password"), [(u, p) for u, p, *_rest in DEMO_USERS])
+def test_every_demo_password_passes_the_rules(db, username, password):
+    validate_password(password, User(username=username, email=f"{username}@demo.irexam.local"))
