@@ -6,6 +6,7 @@ token exchange asks for the code itself, see ``accounts.api.views.TokenApi``).
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme
 from rest_framework import authentication, exceptions
 
 from .two_factor import needs_second_factor
@@ -22,3 +23,10 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is not None and needs_second_factor(result[0]):
             raise SecondFactorRequired()
         return result
+
+
+class SecondFactorSessionScheme(SessionScheme):
+    """The OpenAPI schema describes this session authentication as the usual cookie scheme."""
+
+    target_class = "accounts.authentication.SessionAuthentication"
+    priority = 1
