@@ -175,6 +175,35 @@ def _ordered(options: list[dict[str, Any]], order: list[str] | None) -> list[dic
     return [by_id[i] for i in order if i in by_id] + [o for o in options if o["id"] not in set(order)]
 
 
+def dicom_media(item: Mapping[str, Any], url: str | None) -> dict[str, Any]:
+    """A DICOM series as the candidate's page needs it: the viewer's two URLs (under the media URL ``url``)
+    and the display choices; the series' header never appears, and its region of interest neither."""
+    entry: dict[str, Any] = {
+        "kind": "dicom",
+        "manifest_url": f"{url}dicom/manifest/" if url else None,
+        "data_url": f"{url}dicom/data/" if url else None,
+        "alt": item.get("alt", ""),
+        "caption": item.get("caption", ""),
+    }
+    if "window" in item:
+        entry["window"] = item["window"]
+    if "initial_frame" in item:
+        entry["initial_frame"] = item["initial_frame"]
+    return entry
+
+
+def visible_dicom_refs(content: Mapping[str, Any], *, stage_reached: int = 0) -> set[str]:
+    """The DICOM series a candidate is shown for this item: the stem's and those of the case stages
+    reached so far (later stages are withheld, as in :func:`candidate_item`)."""
+    safe = strip_for_candidate(content)
+    media = list(safe.get("media", []))
+    for index, stage in enumerate(safe.get("stages", [])):
+        if index > stage_reached:
+            break
+        media.extend(stage.get("media", []))
+    return {m["ref"] for m in media if m.get("kind") == "dicom" and m.get("ref")}
+
+
 def candidate_item(
     position: int,
     content: Mapping[str, Any],
@@ -197,6 +226,9 @@ def candidate_item(
         out = []
         for item in items or []:
             url = media_url(item["ref"]) if media_url else None
+            if item.get("kind") == "dicom":
+                out.append(dicom_media(item, url))
+                continue
             out.append({"url": url, "alt": item.get("alt", ""), "caption": item.get("caption", "")})
         return out
 

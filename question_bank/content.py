@@ -85,6 +85,11 @@ MAX_MEDIA = 20
 MAX_STAGES = 20
 MAX_STAGE_QUESTIONS = 20
 MAX_EMQ_STEMS = 30
+#: Media kinds a content media entry may name (``image`` when absent).
+MEDIA_KINDS = ("image", "dicom")
+#: Window presets a DICOM media entry may choose (the keys of ``question_bank.dicom.WINDOW_PRESETS``).
+DICOM_WINDOWS = ("soft_tissue", "lung", "bone", "brain", "liver", "angio")
+_ROI_FIELDS = ("frame", "x", "y", "width", "height")
 ITEM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 #: English message templates by code; ``str.format`` with the issue's params.
@@ -116,6 +121,11 @@ MESSAGES: dict[str, str] = {
     "unknown_scoring": "{field}: unknown scoring rule {value!r} for a {type_name} item; expected {allowed}.",
     "bad_media_ref": "{field}: {value!r} is not a valid media reference.",
     "duplicate_media": "{field}: the media {value!r} is attached more than once.",
+    "bad_media_kind": "{field}: unknown media kind {value!r}; expected image or dicom.",
+    "dicom_only_field": "{field} applies only to a DICOM series (kind dicom).",
+    "bad_window": "{field}: unknown window preset {value!r}; expected one of {allowed}.",
+    "bad_frame": "{field} must be a whole number from 0.",
+    "bad_roi": "{field} must be an object with frame, x, y, width and height (pixels, width and height above 0).",
 }
 
 
@@ -239,7 +249,7 @@ def _media(c: _Collector, obj: Mapping[str, Any], path: str) -> list[dict[str, s
         if not isinstance(item, dict):
             c.add("not_an_object", ip)
             continue
-        _check_fields(c, item, {"ref", "alt", "caption"}, ip, "media")
+        _check_fields(c, item, {"ref", "alt", "caption", "kind", *_DICOM_FIELDS}, ip, "media")
         ref = item.get("ref")
         if not isinstance(ref, str) or not MEDIA_REF_RE.match(ref):
             c.add("bad_media_ref", _join(ip, "ref"), value=ref)
@@ -247,13 +257,60 @@ def _media(c: _Collector, obj: Mapping[str, Any], path: str) -> list[dict[str, s
         if ref in seen:
             c.add("duplicate_media", _join(ip, "ref"), value=ref)
         seen.add(ref)
-        out.append(
-            {
-                "ref": ref,
-                "alt": _text(c, item, "alt", ip, required=False, allow_empty=True),
-                "caption": _text(c, item, "caption", ip, required=False, allow_empty=True),
-            }
+        entry: dict[str, Any] = {
+            "ref": ref,
+            "alt": _text(c, item, "alt", ip, required=False, allow_empty=True),
+            "caption": _text(c, item, "caption", ip, required=False, allow_empty=True),
+        }
+        kind = item.get("kind", "image")
+        if kind not in MEDIA_KINDS:
+            c.add("bad_media_kind", _join(ip, "kind"), value=kind)
+        elif kind == "dicom":
+            entry["kind"] = "dicom"
+            entry.update(_dicom_display(c, item, ip))
+        else:
+            for name in _DICOM_FIELDS:
+                if name in item:
+                    c.add("dicom_only_field", _join(ip, name))
+        out.append(entry)
+    return out
+
+
+_DICOM_FIELDS = ("window", "initial_frame", "roi")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _dicom_display(c: _Collector, item: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """The display choices of a DICOM media entry: window preset, initial frame, region of interest.
+
+    Frame and ROI bounds depend on the stored series; the bank checks them against it on save.
+    """
+    out: dict[str, Any] = {}
+    window = item.get("window")
+    if window is not None:
+        if window not in DICOM_WINDOWS:
+            c.add("bad_window", _join(path, "window"), value=window, allowed=", ".join(DICOM_WINDOWS))
+        else:
+            out["window"] = window
+    frame = item.get("initial_frame")
+    if frame is not None:
+        if not _whole(frame):
+            c.add("bad_frame", _join(path, "initial_frame"))
+        else:
+            out["initial_frame"] = frame
+    roi = item.get("roi")
+    if roi is not None:
+        numbers = isinstance(roi, dict) and set(roi) == set(_ROI_FIELDS)
+        numbers = numbers and all(
+            isinstance(roi[k], int | float) and not isinstance(roi[k], bool) and roi[k] >= 0 for k in _ROI_FIELDS
         )
+        if not numbers or not _whole(roi["frame"]) or roi["width"] <= 0 or roi["height"] <= 0:
+            c.add("bad_roi", _join(path, "roi"))
+        else:
+            out["roi"] = {k: roi[k] for k in _ROI_FIELDS}
     return out
 
 
@@ -734,10 +791,22 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _candidate_media(media: Any) -> list[dict[str, str | None]]:
-    return [
-        {k: _str(m.get(k)) for k in ("ref", "alt", "caption") if k in m} for m in _items(media) if isinstance(m, dict)
-    ]
+def _candidate_media(media: Any) -> list[dict[str, Any]]:
+    """Media entries for candidates: ref, alt, caption and, for a DICOM series, its kind, window preset and
+    initial frame. A region of interest belongs to the explanation and is never copied."""
+    out: list[dict[str, Any]] = []
+    for m in _items(media):
+        if not isinstance(m, dict):
+            continue
+        entry: dict[str, Any] = {k: _str(m.get(k)) for k in ("ref", "alt", "caption") if k in m}
+        if m.get("kind") == "dicom":
+            entry["kind"] = "dicom"
+            if m.get("window") in DICOM_WINDOWS:
+                entry["window"] = m["window"]
+            if _whole(m.get("initial_frame")):
+                entry["initial_frame"] = m["initial_frame"]
+        out.append(entry)
+    return out
 
 
 def strip_for_candidate(content: Mapping[str, Any]) -> dict[str, Any]:

@@ -407,6 +407,79 @@ class Media(models.Model):
         return f"{self.id} ({self.mime}, {self.width}×{self.height})"
 
 
+def dicom_original_upload_to(instance: DicomSeries, filename: str) -> str:
+    """Kept originals (de-identified DICOM files, zipped) live apart from the served blobs, never served
+    to candidates."""
+    return f"dicom_originals/{uuid.uuid4().hex}.zip"
+
+
+class DicomSeries(models.Model):
+    """A DICOM series converted once for the browser viewer; its :class:`Media` row holds the pixel blob.
+
+    ``manifest`` is display data only (geometry, data type, windows, frame rate: see
+    ``question_bank.dicom.convert``) and is what candidates receive. ``deidentification`` is the
+    de-identification report, shown to instructors and officers only. ``original`` is a zip of the
+    de-identified DICOM files, kept only when the officer's :class:`DicomPolicy` allows it; the
+    identified upload itself is never stored.
+    """
+
+    media = models.OneToOneField(
+        Media, verbose_name=_("media"), primary_key=True, on_delete=models.CASCADE, related_name="dicom"
+    )
+    modality = models.CharField(_("modality"), max_length=16, blank=True)
+    frame_count = models.PositiveIntegerField(_("frames"))
+    manifest = models.JSONField(_("viewer manifest"))
+    manifest_sha256 = models.CharField(_("manifest SHA-256"), max_length=64)
+    deidentification = models.JSONField(_("de-identification report"), default=dict)
+    burned_in_confirmed_absent = models.BooleanField(_("no burned-in text confirmed"), default=False)
+    original = models.FileField(_("kept original"), upload_to=dicom_original_upload_to, max_length=200, blank=True)
+    original_size = models.PositiveBigIntegerField(_("kept original size"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("DICOM series")
+        verbose_name_plural = _("DICOM series")
+
+    def __str__(self) -> str:
+        return f"{self.modality or 'DICOM'} {self.frame_count} × {self.media.width}×{self.media.height} ({self.pk})"
+
+    @property
+    def keeps_original(self) -> bool:
+        return bool(self.original)
+
+
+class DicomPolicy(models.Model):
+    """The officer's DICOM storage policy (one row): whether uploads keep their de-identified originals."""
+
+    keep_originals = models.BooleanField(
+        _("keep originals"),
+        default=False,
+        help_text=_("Keep a zip of the de-identified DICOM files next to the converted series."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("DICOM policy")
+        verbose_name_plural = _("DICOM policy")
+
+    def __str__(self) -> str:
+        return f"keep_originals={self.keep_originals}"
+
+    @classmethod
+    def current(cls) -> DicomPolicy:
+        """The policy row (defaults until an officer saves one)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
 class ItemStatistic(models.Model):
     """Item analysis of one scoring unit of one version from one source (a sitting, or practice)."""
 

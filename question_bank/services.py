@@ -114,6 +114,13 @@ CONTENT_MESSAGES: dict[str, Any] = {
     ),
     "bad_media_ref": gettext_lazy("{field}: {value!r} is not a valid media reference."),
     "duplicate_media": gettext_lazy("{field}: the media {value!r} is attached more than once."),
+    "bad_media_kind": gettext_lazy("{field}: unknown media kind {value!r}; expected image or dicom."),
+    "dicom_only_field": gettext_lazy("{field} applies only to a DICOM series (kind dicom)."),
+    "bad_window": gettext_lazy("{field}: unknown window preset {value!r}; expected one of {allowed}."),
+    "bad_frame": gettext_lazy("{field} must be a whole number from 0."),
+    "bad_roi": gettext_lazy(
+        "{field} must be an object with frame, x, y, width and height (pixels, width and height above 0)."
+    ),
 }
 
 TYPE_LABELS: dict[str, Any] = {
@@ -274,9 +281,8 @@ def validated_content(content: Any) -> dict[str, Any]:
         raise content_error_to_application_error(error)
     refs = media_refs(cleaned)
     if refs:
-        known = {
-            str(pk) for pk in Media.objects.filter(pk__in=[r for r in refs if _is_uuid(r)]).values_list("pk", flat=True)
-        }
+        kinds = dict(Media.objects.filter(pk__in=[r for r in refs if _is_uuid(r)]).values_list("pk", "kind").iterator())
+        known = {str(pk): kind for pk, kind in kinds.items()}
         unknown = [r for r in refs if r not in known]
         if unknown:
             raise ApplicationError(
@@ -285,6 +291,9 @@ def validated_content(content: Any) -> dict[str, Any]:
                 {"unknown_media": unknown},
                 code="unknown_media",
             )
+        from question_bank.services_dicom import dicom_check_media_entries
+
+        dicom_check_media_entries(content=cleaned, kinds=known)
     return cleaned
 
 

@@ -23,5 +23,6 @@ urlpatterns = [
     path("<int:pk>/translations/", views.question_link_translation, name="link_translation"),
     path("<int:pk>/diff/", views.version_diff_pick, name="diff_pick"),
     path("", include("question_bank.urls_transfer")),
+    path("dicom/", include("question_bank.urls_dicom")),
     path("<int:pk>/versions/<int:a>/diff/<int:b>/", views.version_diff, name="diff"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import transfer, views
+from . import dicom, transfer, views
 
 urlpatterns = [
     path("questions/", views.QuestionListApi.as_view(), name="questions"),
@@ -12,6 +12,11 @@ urlpatterns = [
     path("questions/review-queue/", views.ReviewQueueApi.as_view(), name="question-review-queue"),
     path("questions/media/", views.MediaUploadApi.as_view(), name="question-media"),
     path("questions/media/<uuid:pk>/", views.MediaFileApi.as_view(), name="question-media-file"),
+    path("questions/media/<uuid:pk>/dicom/manifest/", dicom.DicomManifestApi.as_view(), name="question-dicom-manifest"),
+    path("questions/media/<uuid:pk>/dicom/data/", dicom.DicomDataApi.as_view(), name="question-dicom-data"),
+    path("questions/dicom/", dicom.DicomUploadApi.as_view(), name="question-dicom-upload"),
+    path("questions/dicom/policy/", dicom.DicomPolicyApi.as_view(), name="question-dicom-policy"),
+    path("questions/dicom/<uuid:pk>/", dicom.DicomDetailApi.as_view(), name="question-dicom"),
     path("questions/<int:pk>/", views.QuestionDetailApi.as_view(), name="question-detail"),
     path("questions/<int:pk>/versions/", views.VersionCreateApi.as_view(), name="question-version-create"),
     path("questions/<int:pk>/versions/<int:number>/", views.VersionUpdateApi.as_view(), name="question-version"),

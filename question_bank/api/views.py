@@ -38,6 +38,7 @@ from question_bank.models import (
     Language,
     Level,
     Media,
+    MediaKind,
     Pool,
     Question,
     QuestionType,
@@ -545,7 +546,7 @@ class MediaFileApi(APIView):
 
     @extend_schema(responses={(200, "image/*"): bytes}, summary="An image file")
     def get(self, request: Request, pk: str) -> HttpResponse:
-        media = get_object_or_404(Media, pk=pk)
+        media = get_object_or_404(Media, pk=pk, kind=MediaKind.IMAGE)  # a DICOM series has its own endpoints
         etag = f'"{media.sha256}"'
         cache_control = "private, max-age=31536000, immutable"
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:

@@ -694,14 +694,45 @@
       { className: "item-media" },
       media.map((m) =>
         h("figure", {}, [
-          m.url
-            ? h("img", { src: m.url, alt: m.alt || "", loading: "lazy" })
-            : h("p", { className: "muted", text: T.imageMissing + (m.alt ? " (" + m.alt + ")" : "") }),
+          m.kind === "dicom"
+            ? dicomHost(m)
+            : m.url
+              ? h("img", { src: m.url, alt: m.alt || "", loading: "lazy" })
+              : h("p", { className: "muted", text: T.imageMissing + (m.alt ? " (" + m.alt + ")" : "") }),
           m.caption ? h("figcaption", { text: m.caption }) : null,
         ]),
       ),
     );
   }
+
+  // --- DICOM series: a DicomViewer (question_bank/dicom-viewer.js, loaded as a module) per element ---
+
+  function dicomHost(m) {
+    return h("div", {
+      className: "dicom-viewer-host",
+      "data-dicom-viewer": true,
+      "data-manifest-url": m.manifest_url,
+      "data-data-url": m.data_url,
+      "data-window-preset": m.window || null,
+      "data-initial-frame": m.initial_frame !== undefined ? String(m.initial_frame) : null,
+      "aria-label": m.alt || null,
+    });
+  }
+
+  let dicomViewers = [];
+
+  /** Start the viewers inside ``container`` (again when the viewer module arrives after the item). */
+  function startDicomViewers(container) {
+    if (!window.DicomViewer || !container) return;
+    dicomViewers = dicomViewers.concat(window.DicomViewer.autoInit(container));
+  }
+
+  function stopDicomViewers() {
+    dicomViewers.forEach((viewer) => viewer.destroy());
+    dicomViewers = [];
+  }
+
+  document.addEventListener("dicomviewer:available", () => startDicomViewers(el.item));
 
   // --- drawing: questions -----------------------------------------------------------------------------
 
@@ -963,6 +994,7 @@
 
   function drawItem() {
     const item = S.items[S.index];
+    stopDicomViewers();
     el.item.textContent = "";
     if (!item) return;
     const current = answerOf(item.position);
@@ -989,6 +1021,7 @@
     article.appendChild(commentBox(item));
     zoomable(article);
     el.item.appendChild(article);
+    startDicomViewers(article);
     el.prev.disabled = S.index === 0;
     el.next.disabled = S.index >= S.items.length - 1;
     el.flag.setAttribute("aria-pressed", current.flagged ? "true" : "false");

@@ -20,7 +20,16 @@
  * data-label-wl-mode, data-label-zoom-in, data-label-zoom-out, data-label-reset, data-label-viewer,
  * data-label-presets, data-label-loading, data-label-error, data-label-zoom, data-label-window-short
  * ("W"), data-label-level-short ("L") and data-label-preset-<name> (e.g. data-label-preset-soft_tissue).
- * The URLs may also come from data-manifest-url and data-data-url.
+ * The URLs may also come from data-manifest-url and data-data-url. A label missing on `element` is taken
+ * from the page's shared #dicom-viewer-labels element (question_bank/_dicom_assets.html), if any.
+ *
+ * Display choices (options or data attributes): initialFrame / data-initial-frame (0-based slice or
+ * frame shown first), windowPreset / data-window-preset (a manifest preset name used as the default
+ * window, also by reset), roi / data-roi (JSON {frame, x, y, width, height} in pixels: a region of
+ * interest outlined on that frame; for explanations only, never for candidates).
+ *
+ * Loaded as a module it also sets window.DicomViewer and fires "dicomviewer:available" on document,
+ * so classic scripts (the exam page) can start viewers in content they draw: DicomViewer.autoInit(root).
  */
 
 const DEFAULT_LABELS = {
@@ -72,10 +81,17 @@ export class DicomViewer {
     this.dataUrl = options.dataUrl || element.dataset.dataUrl;
     if (!this.manifestUrl || !this.dataUrl) throw new TypeError("DicomViewer needs manifestUrl and dataUrl");
     this.fetchOptions = { credentials: "same-origin", ...(options.fetchOptions || {}) };
+    const shared = document.getElementById("dicom-viewer-labels");
+    this.sharedLabels = shared ? shared.dataset : {};
     this.labels = {};
     for (const [name, fallback] of Object.entries(DEFAULT_LABELS)) {
-      this.labels[name] = element.dataset[labelKey(name)] || fallback;
+      this.labels[name] = element.dataset[labelKey(name)] || this.sharedLabels[labelKey(name)] || fallback;
     }
+    const initial = Number(options.initialFrame ?? element.dataset.initialFrame ?? 0);
+    this.initialFrame = Number.isInteger(initial) && initial >= 0 ? initial : 0;
+    this.windowPreset = options.windowPreset || element.dataset.windowPreset || null;
+    this.roi = options.roi || (element.dataset.roi ? JSON.parse(element.dataset.roi) : null);
+    element.dicomViewer = this;
 
     this.manifest = null;
     this.pixels = null;
@@ -107,6 +123,7 @@ export class DicomViewer {
   /** Start every element carrying data-dicom-viewer under `root`; returns the viewers. */
   static autoInit(root = document) {
     return Array.from(root.querySelectorAll("[data-dicom-viewer]")).map((el) => {
+      if (el.dicomViewer) return el.dicomViewer; // started already
       const viewer = new DicomViewer(el);
       viewer.ready.catch(() => {}); // the error is shown in the viewer's status line
       return viewer;
@@ -182,6 +199,7 @@ export class DicomViewer {
     this.wlButton.hidden = !grey;
     this._buildPresets(grey ? m.presets || {} : {});
     this.element.classList.add("dv-loaded");
+    this.frameIndex = Math.min(this.initialFrame, m.frames - 1);
     this.reset();
     this.element.dispatchEvent(new CustomEvent("dicomviewer:ready", { detail: { viewer: this } }));
   }
@@ -273,7 +291,7 @@ export class DicomViewer {
     Object.entries(presets).forEach(([name, preset], index) => {
       // data-label-preset-soft_tissue is dataset.labelPresetSoft_tissue
       const key = `labelPreset${name.charAt(0).toUpperCase()}${name.slice(1)}`;
-      const label = this.element.dataset[key] || preset.label || name;
+      const label = this.element.dataset[key] || this.sharedLabels[key] || preset.label || name;
       const button = this._button("dv-preset", label, label, () => this.applyPreset(name));
       button.dataset.preset = name;
       button.setAttribute("aria-pressed", "false");
@@ -364,7 +382,8 @@ export class DicomViewer {
     this.pan = { x: 0, y: 0 };
     const m = this.manifest;
     if (m.samples_per_pixel === 1) {
-      const w = m.default_window || {
+      const chosen = this.windowPreset && m.presets ? m.presets[this.windowPreset] : null;
+      const w = chosen || m.default_window || {
         center: (m.value_range[0] + m.value_range[1]) / 2,
         width: Math.max(1, m.value_range[1] - m.value_range[0]),
       };
@@ -500,6 +519,19 @@ export class DicomViewer {
       drawWidth,
       drawHeight,
     );
+    const roi = this.roi;
+    if (roi && roi.frame === this.frameIndex) {
+      const scale = drawWidth / m.columns;
+      const scaleY = drawHeight / m.rows;
+      ctx.strokeStyle = "#ffd400";
+      ctx.lineWidth = Math.max(1, 2 * ratio);
+      ctx.strokeRect(
+        (width - drawWidth) / 2 + this.pan.x * ratio + roi.x * scale,
+        (height - drawHeight) / 2 + this.pan.y * ratio + roi.y * scaleY,
+        roi.width * scale,
+        roi.height * scaleY,
+      );
+    }
     this._rendered = true;
   }
 
@@ -615,6 +647,11 @@ export class DicomViewer {
     if (this.stage.hasPointerCapture(event.pointerId)) this.stage.releasePointerCapture(event.pointerId);
     this._announce();
   }
+}
+
+if (typeof window !== "undefined") {
+  window.DicomViewer = DicomViewer;
+  document.dispatchEvent(new CustomEvent("dicomviewer:available"));
 }
 
 export default DicomViewer;

@@ -576,6 +576,7 @@
         if (mine !== sequence) return;
         if (ok) {
           previewPane.innerHTML = data.html; // rendered and sanitised by the server
+          if (window.DicomViewer) window.DicomViewer.autoInit(previewPane); // DICOM series in the preview
           previewStatus.textContent = T.previewReady;
           issues = [];
         } else {
