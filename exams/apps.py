@@ -11,6 +11,7 @@ REGISTERING_MODULES = [
     "exams.registry",
     "exams.tasks_scoring",
     "exams.views.scoring",
+    "exams.dicom_access",
 ]
 
 
