@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test install serve migrate demo lint format messages migrations-check check worker beat clean
+.PHONY: run test install serve migrate demo lint format messages migrations-check check worker beat clean backup restore
 
 run: install migrate demo serve
 
@@ -54,6 +54,15 @@ messages: install
 	$(BIN)/python scripts/i18n.py fill-en
 	$(BIN)/python scripts/i18n.py compile
 	$(BIN)/python scripts/i18n.py missing
+
+# Database + media into one archive (var/backups/ unless OUTPUT=path); see docs/reliability.md.
+backup: install
+	$(BIN)/python scripts/backup.py backup $(if $(OUTPUT),-o $(OUTPUT))
+
+# make restore ARCHIVE=var/backups/irexam-….tar.gz [FORCE=1]: verified first, refuses a non-empty target unless FORCE.
+restore: install
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=path/to/backup.tar.gz [FORCE=1]"; exit 2; }
+	$(BIN)/python scripts/backup.py restore $(ARCHIVE) $(if $(FORCE),--force)
 
 clean:
 	rm -rf $(VENV) var
