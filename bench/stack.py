@@ -43,9 +43,10 @@ PYTHON = sys.executable
 VENV_BIN = Path(PYTHON).parent
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-# High enough that the per-IP verification limit counts requests without refusing a load test
-# (every simulated client comes from 127.0.0.1); the limiter still runs.
-BENCH_VERIFY_RATE = "100000000/min"
+# High enough that the rate limits (per IP on verification: every simulated client is 127.0.0.1;
+# per attempt on saves: simulated candidates save without think time) count every request — their
+# cost is measured — without refusing any.
+BENCH_RATE = "100000000/min"
 
 
 class StackError(RuntimeError):
@@ -78,11 +79,29 @@ def _database_exists(name: str) -> bool:
 
 
 def migrations_hash() -> str:
+    """Our migration files, plus settings and requirements (installed apps bring their own migrations)."""
     digest = hashlib.sha256()
-    for path in sorted(ROOT.glob("*/migrations/*.py")):
+    paths = [*ROOT.glob("*/migrations/*.py"), ROOT / "irexam" / "settings.py", ROOT / "requirements.txt"]
+    for path in sorted(paths):
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+STACK_ENV_KEYS = (
+    "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL",
+    "DATABASE_CONN_MAX_AGE",
+    "CELERY_BROKER_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "VAR_DIR",
+    "MEDIA_ROOT",
+    "LOG_LEVEL",
+    "CERTIFICATE_VERIFY_RATE",
+    "ATTEMPT_SAVE_RATE",
+)
 
 
 def _base_env(database_url: str, redis_db: int, var_dir: Path) -> dict[str, str]:
@@ -99,7 +118,8 @@ def _base_env(database_url: str, redis_db: int, var_dir: Path) -> dict[str, str]
             "VAR_DIR": str(var_dir),
             "MEDIA_ROOT": str(var_dir / "media"),
             "LOG_LEVEL": "WARNING",
-            "CERTIFICATE_VERIFY_RATE": BENCH_VERIFY_RATE,
+            "CERTIFICATE_VERIFY_RATE": BENCH_RATE,
+            "ATTEMPT_SAVE_RATE": BENCH_RATE,
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
@@ -206,9 +226,7 @@ class Stack:
     # --- this process -------------------------------------------------------------------
     def django_setup(self) -> None:
         """Point this process's Django at the stack's database and broker (call before importing models)."""
-        for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "VAR_DIR"):
-            os.environ[key] = self.env[key]
-        for key in ("MEDIA_ROOT", "SECRET_KEY", "CERTIFICATE_VERIFY_RATE", "DATABASE_CONN_MAX_AGE"):
+        for key in STACK_ENV_KEYS:
             os.environ[key] = self.env[key]
         import django
 

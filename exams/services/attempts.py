@@ -296,20 +296,26 @@ def response_save(
     vendor = connection.vendor
     if vendor == "postgresql":
         params += [db_now, position, "{}", token.candidate_id, ip]
-    with transaction.atomic():
+        # One statement (guard, upsert and audit event in CTEs) is atomic on its own and durable
+        # when it returns: no BEGIN/COMMIT round trips around it.
         with connection.cursor() as cursor:
             cursor.execute(_save_sql(vendor), params)
             row = cursor.fetchone()
-        if row is not None and vendor != "postgresql":
-            AttemptEvent.objects.create(
-                attempt_id=token.attempt_id,
-                at=now,
-                kind=AttemptEvent.Kind.SAVE,
-                position=position,
-                seq=seq,
-                actor_id=token.candidate_id,
-                ip_address=ip,
-            )
+    else:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(_save_sql(vendor), params)
+                row = cursor.fetchone()
+            if row is not None:
+                AttemptEvent.objects.create(
+                    attempt_id=token.attempt_id,
+                    at=now,
+                    kind=AttemptEvent.Kind.SAVE,
+                    position=position,
+                    seq=seq,
+                    actor_id=token.candidate_id,
+                    ip_address=ip,
+                )
     if row is not None:
         return SaveResult(True, int(row[0]), now)
     return _explain_refused_save(token=token, position=position, seq=seq, grace_seconds=grace_seconds, ip=ip, now=now)
