@@ -32,10 +32,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -69,8 +70,23 @@ SCALE_POINTS_PER_LOGIT = 50.0
 #: Fewest common units for linking to a previous sitting (mean/mean), and the drift that drops an anchor.
 MIN_ANCHORS = 5
 DRIFT_LOGITS = 0.5
-#: Rows per UPDATE / INSERT statement when saving.
+#: Rows per UPDATE statement when saving without COPY (SQLite evaluates each CASE linearly).
 SAVE_BATCH_SIZE = 200
+#: Rows per INSERT statement when saving.
+INSERT_BATCH_SIZE = 1000
+#: The attempt fields scoring writes, in the order of the rows given to :func:`attempts_scores_write`.
+ATTEMPT_SCORE_FIELDS = (
+    "raw_score",
+    "max_score",
+    "percent",
+    "theta",
+    "theta_se",
+    "scaled_score",
+    "passed",
+    "area_scores",
+)
+#: The fields of a candidate's overall result computed by scoring (see :func:`candidate_results_write`).
+CANDIDATE_RESULT_FIELDS = ("raw_score", "max_score", "percent", "scaled_score", "passed")
 #: Tolerance when comparing a raw score with a (float) raw cut.
 CUT_TOLERANCE = 1e-9
 JOB_KIND = "score_sitting"
@@ -110,6 +126,29 @@ class FormData:
 
 
 @dataclass
+class ResponseTable:
+    """The final attempts' responses as columns: row ``r`` is attempt ``attempt[r]``'s answer at
+    ``position[r]``, its JSON text being ``texts[answer[r]]`` (each distinct text stored once)."""
+
+    attempt: np.ndarray
+    position: np.ndarray
+    answer: np.ndarray
+    texts: list[str]
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, int, str]]) -> ResponseTable:
+        """Columns from ``(attempt id, position, answer text)`` rows, without a Python object per cell."""
+        n = len(rows)
+        attempt = np.fromiter(map(itemgetter(0), rows), dtype=np.int64, count=n)
+        position = np.fromiter(map(itemgetter(1), rows), dtype=np.int64, count=n)
+        text = list(map(itemgetter(2), rows))
+        first_row: dict[str, int] = {}  # text -> the first row holding it
+        first = np.fromiter(map(first_row.setdefault, text, range(n)), dtype=np.int64, count=n)
+        distinct, answer = np.unique(first, return_inverse=True)
+        return cls(attempt, position, answer.astype(np.int64), [text[i] for i in distinct])
+
+
+@dataclass
 class SittingData:
     """Everything scoring reads, loaded once (see :func:`sitting_data_load`)."""
 
@@ -122,7 +161,7 @@ class SittingData:
     attempt_form: dict[int, int]
     attempt_registration: dict[int, int]
     attempt_stages: dict[int, dict]
-    responses: dict[int, dict[int, str]]  # attempt id -> position -> answer JSON text
+    responses: ResponseTable
     decisions: DecisionMap
     cuts: dict[int | None, float]  # paper id (None = total) -> percent
     comment_counts: dict[int, int]  # version id -> comments
@@ -197,14 +236,12 @@ def sitting_data_load(sitting: Sitting) -> SittingData:
         .order_by("pk")
         .values_list("pk", "form_id", "registration_id", "case_stages")
     )
-    responses: dict[int, dict[int, str]] = defaultdict(dict)
     answer_rows = (
         Response.objects.filter(attempt__form__sitting=sitting, attempt__status__in=Attempt.FINAL)
         .annotate(answer_text=Cast("answer", output_field=TextField()))
         .values_list("attempt_id", "position", "answer_text")
     )
-    for attempt_id, position, text in answer_rows.iterator(chunk_size=20_000):
-        responses[attempt_id][position] = text
+    responses = ResponseTable.from_rows(list(answer_rows))
     comments = (
         ItemComment.objects.filter(attempt__form__sitting=sitting)
         .values_list("version_id")
@@ -386,42 +423,73 @@ class _AnswerScorer:
 
 
 def _score_form(data: SittingData, form: FormData, scorer: _AnswerScorer, decisions: DecisionMap) -> FormOutcome:
+    """The form's matrices: each distinct (position, answer) is scored once and written to all its rows at once."""
     attempt_ids = [a for a in data.attempt_ids if data.attempt_form[a] == form.id]
     n, k = len(attempt_ids), len(form.units)
     dropped = [(d := decisions.get((u.version_id, u.unit_id))) is not None and d.action == "drop" for u in form.units]
     scores = np.zeros((n, k))
     scores[:, np.array(dropped, dtype=bool)] = np.nan
-    choices = np.full((n, k), "", dtype="<U26")
     omitted = np.ones((n, k), dtype=bool)
+    picks: list[tuple[np.ndarray, int, str]] = []  # the choices matrix is sized once the widest pick is known
     columns: dict[int, list[tuple[int, Unit]]] = defaultdict(list)
     for j, unit in enumerate(form.units):
         columns[unit.position].append((j, unit))
     keys = [_key_text(data.contents[u.version_id], u, decisions.get((u.version_id, u.unit_id))) for u in form.units]
-    for row, attempt_id in enumerate(attempt_ids):
-        answers = data.responses.get(attempt_id, {})
-        stages = data.attempt_stages.get(attempt_id, {})
-        for position, text in answers.items():
-            cols = columns.get(position)
-            if not cols:
-                continue
-            version_id = form.versions[position]
-            state = stages.get(str(position))
-            if state and state.get("locked"):
-                entry = form.layout.get(position) or {"type": "case"}
-                answer = apply_stage_locks(entry, json.loads(text) if text else {}, state["locked"])
-                text = json.dumps(answer, sort_keys=True, separators=(",", ":"))
-                unit_scores, chosen = scorer(version_id, "locked:" + text, answer)
-            else:
-                unit_scores, chosen = scorer(version_id, text)
-            for j, unit in cols:
-                value = unit_scores[unit.unit_id]
-                if value is not None:
-                    scores[row, j] = value
-                picked = chosen[unit.unit_id]
-                if picked:
-                    omitted[row, j] = False
-                    if unit.type != "order":
-                        choices[row, j] = picked
+
+    def fill(rows: np.ndarray, unit_scores: Mapping[str, float | None], chosen: Mapping[str, str], cols) -> None:
+        for j, unit in cols:
+            value = unit_scores[unit.unit_id]
+            if value is not None:
+                scores[rows, j] = value
+            picked = chosen[unit.unit_id]
+            if picked:
+                omitted[rows, j] = False
+                if unit.type != "order":
+                    picks.append((rows, j, picked))
+
+    table = data.responses
+    ids = np.array(attempt_ids, dtype=np.int64)  # ascending, as data.attempt_ids
+    mine = np.isin(table.attempt, ids)
+    row_of = np.searchsorted(ids, table.attempt[mine])
+    positions = table.position[mine]
+    answers = table.answer[mine]
+    # case sets with locked stages: the answer as scored differs per attempt, so those go one by one
+    stride = int(positions.max()) + 1 if positions.size else 1
+    locked_cells = [
+        i * stride + int(position)
+        for i, attempt_id in enumerate(attempt_ids)
+        for position, state in data.attempt_stages.get(attempt_id, {}).items()
+        if state and state.get("locked")
+    ]
+    locked = np.isin(row_of * stride + positions, locked_cells)
+    for r in np.flatnonzero(locked):
+        position = int(positions[r])
+        cols = columns.get(position)
+        if not cols:
+            continue
+        text = table.texts[answers[r]]
+        state = data.attempt_stages[attempt_ids[row_of[r]]][str(position)]
+        entry = form.layout.get(position) or {"type": "case"}
+        answer = apply_stage_locks(entry, json.loads(text) if text else {}, state["locked"])
+        text = json.dumps(answer, sort_keys=True, separators=(",", ":"))
+        fill(row_of[r : r + 1], *scorer(form.versions[position], "locked:" + text, answer), cols)
+    keep = ~locked
+    row_of, positions, answers = row_of[keep], positions[keep], answers[keep]
+    pair = positions * max(len(table.texts), 1) + answers
+    order = np.argsort(pair, kind="stable")
+    distinct, starts = np.unique(pair[order], return_index=True)
+    bounds = np.append(starts, order.size)
+    for g in range(distinct.size):
+        first = order[bounds[g]]
+        position = int(positions[first])
+        cols = columns.get(position)
+        if not cols:
+            continue
+        rows = row_of[order[bounds[g] : bounds[g + 1]]]
+        fill(rows, *scorer(form.versions[position], table.texts[answers[first]]), cols)
+    choices = np.full((n, k), "", dtype=f"<U{max((len(p) for _r, _j, p in picks), default=1)}")
+    for rows, j, picked in picks:
+        choices[rows, j] = picked
     return FormOutcome(form, attempt_ids, scores, choices, omitted, keys, dropped)
 
 
@@ -755,7 +823,7 @@ def _candidate_results(
             "max_score": float(max_score),
             "percent": float(100.0 * raw / max_score) if max_score else 0.0,
             "scaled_score": (
-                round(float(np.mean(scaled)), 6) if scaled and not missing and None not in scaled else None
+                round(sum(scaled) / len(scaled), 6) if scaled and not missing and None not in scaled else None
             ),
             "passed": passed,
         }
@@ -875,43 +943,24 @@ def sitting_score(*, sitting: Sitting, job: Job | None = None) -> ScoringSummary
     now = timezone.now()
     source_prefix = f"sitting:{data.sitting.pk}:"
     with transaction.atomic():
-        rows = []
-        for attempt_id in data.attempt_ids:
-            result = outcome.attempts[attempt_id]
-            rows.append(
-                Attempt(
-                    pk=attempt_id,
-                    raw_score=result.raw_score,
-                    max_score=result.max_score,
-                    percent=result.percent,
-                    theta=result.theta,
-                    theta_se=result.theta_se,
-                    scaled_score=result.scaled_score,
-                    passed=result.passed,
-                    area_scores=result.area_scores,
-                    scored_at=now,
-                )
-            )
-        fields = [
-            "raw_score",
-            "max_score",
-            "percent",
-            "theta",
-            "theta_se",
-            "scaled_score",
-            "passed",
-            "area_scores",
-            "scored_at",
-        ]
-        Attempt.objects.bulk_update(rows, fields, batch_size=SAVE_BATCH_SIZE)
-        CandidateResult.objects.filter(sitting=data.sitting).delete()
-        CandidateResult.objects.bulk_create(
+        attempts_scores_write(
             [
-                CandidateResult(sitting=data.sitting, registration_id=registration_id, computed_at=now, **result)
-                for registration_id, result in outcome.results.items()
+                (
+                    attempt_id,
+                    result.raw_score,
+                    result.max_score,
+                    result.percent,
+                    result.theta,
+                    result.theta_se,
+                    result.scaled_score,
+                    result.passed,
+                    result.area_scores,
+                )
+                for attempt_id, result in ((a, outcome.attempts[a]) for a in data.attempt_ids)
             ],
-            batch_size=SAVE_BATCH_SIZE,
+            scored_at=now,
         )
+        candidate_results_write(sitting=data.sitting, results=outcome.results, computed_at=now)
         ItemStatistic.objects.filter(source__startswith=source_prefix).delete()
         statistics = []
         for form_outcome in outcome.forms:
@@ -934,7 +983,7 @@ def sitting_score(*, sitting: Sitting, job: Job | None = None) -> ScoringSummary
                         flags=[flag.code for flag in stats.flags],
                     )
                 )
-        ItemStatistic.objects.bulk_create(statistics, batch_size=SAVE_BATCH_SIZE)
+        ItemStatistic.objects.bulk_create(statistics, batch_size=INSERT_BATCH_SIZE)
         SittingAnalysis.objects.update_or_create(
             sitting=data.sitting,
             defaults={
@@ -953,6 +1002,74 @@ def sitting_score(*, sitting: Sitting, job: Job | None = None) -> ScoringSummary
         digest=outcome.digest,
         timings=timings,
     )
+
+
+def attempts_scores_write(rows: list[tuple], *, scored_at, use_copy: bool | None = None) -> None:
+    """Store the scores of many attempts: each row is ``(attempt id, *ATTEMPT_SCORE_FIELDS values)``.
+
+    On PostgreSQL the rows go through ``COPY`` into a temporary table and one ``UPDATE ... FROM``
+    (a ``CASE`` per column and row, as ``bulk_update`` writes, costs far more there); elsewhere
+    ``bulk_update`` in batches of ``SAVE_BATCH_SIZE``. Both store the same values. ``use_copy``
+    forces one path (``True`` only on PostgreSQL).
+    """
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    if not use_copy:
+        objects = [
+            Attempt(pk=row[0], scored_at=scored_at, **dict(zip(ATTEMPT_SCORE_FIELDS, row[1:], strict=True)))
+            for row in rows
+        ]
+        Attempt.objects.bulk_update(objects, [*ATTEMPT_SCORE_FIELDS, "scored_at"], batch_size=SAVE_BATCH_SIZE)
+        return
+    meta = Attempt._meta
+    fields = [meta.pk, *(meta.get_field(name) for name in ATTEMPT_SCORE_FIELDS)]
+    quote = connection.ops.quote_name
+    table = "scoring_attempt_scores"
+    columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
+    assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])
+    json_index = ATTEMPT_SCORE_FIELDS.index("area_scores") + 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns}) ON COMMIT DROP")
+        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                values = list(row)
+                values[json_index] = json.dumps(values[json_index])
+                copy.write_row(values)
+        pk, scored_at_column = quote(meta.pk.column), quote(meta.get_field("scored_at").column)
+        # table and column names come from the model; the one value is a parameter
+        update = f"UPDATE {quote(meta.db_table)} AS t SET {assignments}, {scored_at_column} = %s"  # noqa: S608
+        cursor.execute(f"{update} FROM {table} AS s WHERE t.{pk} = s.{pk}", [scored_at])
+        cursor.execute(f"DROP TABLE {table}")
+
+
+def candidate_results_write(
+    *, sitting: Sitting, results: Mapping[int, Mapping[str, Any]], computed_at, use_copy: bool | None = None
+) -> None:
+    """Replace the sitting's candidate results (registration id -> ``CANDIDATE_RESULT_FIELDS`` values).
+
+    ``COPY`` on PostgreSQL, ``bulk_create`` in batches of ``INSERT_BATCH_SIZE`` elsewhere.
+    """
+    if use_copy is None:
+        use_copy = connection.vendor == "postgresql"
+    CandidateResult.objects.filter(sitting=sitting).delete()
+    if not use_copy:
+        CandidateResult.objects.bulk_create(
+            [
+                CandidateResult(sitting=sitting, registration_id=registration_id, computed_at=computed_at, **result)
+                for registration_id, result in results.items()
+            ],
+            batch_size=INSERT_BATCH_SIZE,
+        )
+        return
+    meta = CandidateResult._meta
+    names = ("sitting", "registration", *CANDIDATE_RESULT_FIELDS, "computed_at")
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in names)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
+        for registration_id, result in results.items():
+            copy.write_row(
+                (sitting.pk, registration_id, *(result[name] for name in CANDIDATE_RESULT_FIELDS), computed_at)
+            )
 
 
 # ============================================================================ jobs

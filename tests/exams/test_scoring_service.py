@@ -314,3 +314,85 @@ def test_a_later_sitting_is_linked_through_common_items_and_inherits_the_cut(off
     assert results.filter(passed=True).count() / 200 > first_rate  # abler candidates, same standard
     for attempt in Attempt.objects.filter(form__sitting=second):
         assert attempt.passed == (attempt.scaled_score >= 300 - 1e-6)
+
+
+# --- the fast paths give what scoring one response at a time gives ----------------------------
+
+
+def _scored_one_by_one(sitting):
+    """Reference: each final attempt's responses scored on their own, as the candidate API would."""
+    from exams.scoring_rules import chosen_options, score_response
+    from exams.services.attempts import effective_answer
+
+    expected = {}
+    for attempt in Attempt.objects.filter(form__sitting=sitting, status__in=Attempt.FINAL).order_by("pk"):
+        versions = dict(attempt.form.items.values_list("position", "version__content"))
+        cells = {}
+        for response in attempt.responses.order_by("position"):
+            answer = effective_answer(attempt, response.position, response.answer)
+            content = versions[response.position]
+            chosen = chosen_options(content, answer)
+            for unit_id, value in score_response(content, answer).items():
+                cells[(response.position, unit_id)] = (value, "".join(chosen[unit_id]))
+        expected[attempt.pk] = cells
+    return expected
+
+
+@pytest.mark.parametrize("which", ["hand", "simulated"])
+def test_scoring_each_distinct_answer_once_equals_scoring_each_response_on_its_own(which, officer):
+    if which == "hand":
+        sitting = build_scoring_sitting(officer=officer).sitting
+    else:
+        sitting, _paper, _forms, _versions = build_simulated_sitting(officer=officer)
+    outcome = scoring.sitting_compute(scoring.sitting_data_load(sitting))
+    expected = _scored_one_by_one(sitting)
+    checked = 0
+    for form in outcome.forms:
+        for i, attempt_id in enumerate(form.attempt_ids):
+            cells = expected.pop(attempt_id)
+            for j, unit in enumerate(form.form.units):
+                value, chosen = cells.get((unit.position, unit.unit_id), (0.0, ""))
+                assert form.scores[i, j] == pytest.approx(value), (attempt_id, unit.label)
+                assert form.omitted[i, j] == (chosen == ""), (attempt_id, unit.label)
+                assert form.choices[i, j] == ("" if unit.type == "order" else chosen), (attempt_id, unit.label)
+                checked += 1
+    assert expected == {}  # every final attempt was scored
+    assert checked > 0
+
+
+@pytest.mark.postgres
+def test_the_copy_write_path_stores_exactly_what_bulk_update_stores(officer):
+    """PostgreSQL: scores written through COPY + UPDATE FROM equal those written by bulk_update."""
+    sitting, paper, _forms, _versions = build_simulated_sitting(officer=officer)
+    CutScore.objects.create(sitting=sitting, paper=paper, method="fixed", percent=50, decided_by=officer)
+    outcome = scoring.sitting_compute(scoring.sitting_data_load(sitting))
+    now = timezone.now()
+    rows = [
+        (attempt_id, *(getattr(result, name) for name in scoring.ATTEMPT_SCORE_FIELDS))
+        for attempt_id, result in sorted(outcome.attempts.items())
+    ]
+    fields = [*scoring.ATTEMPT_SCORE_FIELDS, "scored_at"]
+    stored = {}
+    results = {}
+    for use_copy in (False, True):
+        Attempt.objects.filter(form__sitting=sitting).update(raw_score=None, area_scores={}, scored_at=None)
+        scoring.attempts_scores_write(rows, scored_at=now, use_copy=use_copy)
+        stored[use_copy] = list(Attempt.objects.filter(form__sitting=sitting).order_by("pk").values_list(*fields))
+        scoring.candidate_results_write(sitting=sitting, results=outcome.results, computed_at=now, use_copy=use_copy)
+        results[use_copy] = list(
+            CandidateResult.objects.filter(sitting=sitting)
+            .order_by("registration_id")
+            .values_list("registration_id", *scoring.CANDIDATE_RESULT_FIELDS, "computed_at")
+        )
+    assert stored[True] == stored[False]
+    assert len(stored[True]) == 60 and all(row[0] is not None and row[-1] == now for row in stored[True])
+    assert results[True] == results[False] and len(results[True]) == 60
+
+
+@pytest.mark.postgres
+def test_scoring_on_postgresql_twice_in_one_transaction_replaces_the_results(built):
+    """The temporary table of the COPY path is dropped after use, so a second scoring can create it again."""
+    sitting_score(sitting=built.sitting)
+    sitting_score(sitting=built.sitting)
+    assert CandidateResult.objects.filter(sitting=built.sitting).count() == 4
+    assert _attempt(built, "c2").raw_score == pytest.approx(EXPECTED_RAW["c2"])
