@@ -51,6 +51,9 @@ class QuestionBankConfig(AppConfig):
         )
         register_objective_item_counter(objective_practice_item_counts)
         register_demo_step("question_bank", load_question_bank_demo, order=30)
+        from .dicom_demo import load_dicom_demo
+
+        register_demo_step("question_bank_dicom", load_dicom_demo, order=35)
 
         from .dashboard import register_pages
 
