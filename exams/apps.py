@@ -12,6 +12,7 @@ REGISTERING_MODULES = [
     "exams.tasks_scoring",
     "exams.views.scoring",
     "exams.dicom_access",
+    "exams.views.practice",
 ]
 
 

@@ -140,6 +140,7 @@ def practice_session_state(*, session: PracticeSession, now: datetime.datetime |
         payload = candidate_item(item.position, item.version.content, orders=session.option_orders, media_url=media_url)
         entry = {
             "position": item.position,
+            "question": item.version.question_id,
             "item": payload,
             "answer": item.answer,
             "seq": item.seq,

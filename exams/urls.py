@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("exams.views.urls_candidate")),
     path("proctor/", include("exams.views.urls_proctor")),
     path("manage/", include("exams.views.urls_scoring")),
+    path("practice/", include("exams.views.urls_practice")),
 ]

@@ -291,7 +291,7 @@ class InstructorTraineeMasteryApi(InstructorApi):
 
 
 class ProblemReportListApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HasRole.of(Role.INSTRUCTOR, Role.REVIEWER)]
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -311,7 +311,7 @@ class ProblemReportListApi(APIView):
 
 
 class ProblemReportResolveApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, HasRole.of(Role.INSTRUCTOR, Role.REVIEWER)]
 
     class InputSerializer(serializers.Serializer):
         reply = serializers.CharField(max_length=2000, allow_blank=True, default="")
