@@ -38,6 +38,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from certificates.openbadges import LocalizedText
+from irexam.fonts import CJK_FONT_CANDIDATES
 
 __all__ = [
     "CJK_FONT_CANDIDATES",
@@ -55,21 +56,6 @@ __all__ = [
 # harmless for any other reportlab output: every PDF reader handles binary streams.
 rl_config.useA85 = 0
 
-#: (path, subfont index) tried in order after the caller's path. All TrueType outlines.
-CJK_FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
-    ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
-    ("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", 0),
-    ("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc", 0),  # Fedora / RHEL
-    ("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc", 0),
-    ("/System/Library/Fonts/Supplemental/Songti.ttc", 0),  # macOS
-    ("/Library/Fonts/Arial Unicode.ttf", 0),
-    ("C:/Windows/Fonts/simsun.ttc", 0),  # Windows
-    ("C:/Windows/Fonts/msyh.ttc", 0),
-)
 FALLBACK_CID_FONT = "STSong-Light"
 
 PAGE_W, PAGE_H = landscape(A4)

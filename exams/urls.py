@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("exams.views.urls_candidate")),
     path("proctor/", include("exams.views.urls_proctor")),
     path("manage/", include("exams.views.urls_scoring")),
+    path("", include("exams.views.urls_reports")),
     path("practice/", include("exams.views.urls_practice")),
 ]

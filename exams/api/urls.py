@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("exams.api.urls_candidate")),
     path("", include("exams.api.urls_proctor")),
     path("", include("exams.api.urls_scoring")),
+    path("", include("exams.api.urls_reports")),
     path("", include("exams.api.urls_practice")),
 ]
