@@ -92,18 +92,21 @@ class CandidateReportsApi(APIView):
     permission_classes = [HasRole.of(Role.TRAINEE)]
 
     class OutputSerializer(serializers.Serializer):
-        registration_id = serializers.IntegerField(source="pk")
-        sitting_code = serializers.CharField(source="sitting.code")
-        exam_code = serializers.CharField(source="sitting.exam.code")
-        exam_title = serializers.CharField(source="sitting.exam.title")
-        released_at = serializers.DateTimeField(source="sitting.released_at")
-        passed = serializers.BooleanField(source="result.passed", allow_null=True)
-        scaled_score = serializers.FloatField(source="result.scaled_score", allow_null=True)
+        class Row(serializers.Serializer):
+            registration_id = serializers.IntegerField(source="pk")
+            sitting_code = serializers.CharField(source="sitting.code")
+            exam_code = serializers.CharField(source="sitting.exam.code")
+            exam_title = serializers.CharField(source="sitting.exam.title")
+            released_at = serializers.DateTimeField(source="sitting.released_at")
+            passed = serializers.BooleanField(source="result.passed", allow_null=True)
+            scaled_score = serializers.FloatField(source="result.scaled_score", allow_null=True)
 
-    @extend_schema(responses=OutputSerializer(many=True), summary="The candidate's released results")
+        results = Row(many=True)
+
+    @extend_schema(responses=OutputSerializer, summary="The candidate's released results")
     def get(self, request: Request) -> Response:
         registrations = reports.released_results_of(candidate=request.user)
-        return Response({"results": self.OutputSerializer(registrations, many=True).data})
+        return Response(self.OutputSerializer({"results": registrations}).data)
 
 
 class CandidateReportPdfApi(APIView):
