@@ -61,3 +61,24 @@ class OfficerTwoFactorMiddleware:
             target = "accounts:two_factor_verify" if has_confirmed_device(request.user) else "accounts:two_factor_setup"
             return redirect_to_login(request.get_full_path(), reverse(target))
         return self.get_response(request)
+
+
+class ProxyClientAddressMiddleware:
+    """Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, take the client's address from X-Forwarded-For.
+
+    Each proxy appends the address it saw, so with n trusted proxies the client is the n-th entry
+    from the right; anything to its left was written by the client and is ignored. The login
+    lockout, the rate limits and the audit log then see each client's own address. With 0 (the
+    default) the header is ignored: never trust it without a proxy that sets it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = settings.TRUSTED_PROXY_COUNT
+        if count:
+            hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+            if len(hops) >= count:
+                request.META["REMOTE_ADDR"] = hops[-count]
+        return self.get_response(request)

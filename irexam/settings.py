@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.middleware.ProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -239,6 +240,8 @@ CONTENT_SECURITY_POLICY = {
 # attempt (the exam page sends its queue one request at a time; a flush after an outage stays
 # well under this), public certificate verification per IP address. "" turns a limit off.
 ATTEMPT_SAVE_RATE = env_str("ATTEMPT_SAVE_RATE", "600/min")
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 CERTIFICATE_VERIFY_RATE = env_str("CERTIFICATE_VERIFY_RATE", "60/min")
 
 # Celery: eager without a broker, so a new user needs no server.

@@ -10,6 +10,11 @@ An upload is trusted for nothing: not its name, not its declared type, not its m
    ``max_side`` and at most ``max_pixels`` in all);
 4. runs ``verify()`` (structural check), then re-opens and fully decodes the image, so a truncated
    or corrupt file is refused;
+4a. refuses polyglots: a file that is also something else (bytes after the image's own end for
+   PNG, JPEG, GIF, WebP and BMP, such as an appended ZIP or HTML page; a ZIP archive anywhere a zip
+   reader would find one; HTML or script markup anywhere, as in GIF/JavaScript polyglots). The
+   re-encoding below would drop such a payload anyway; refusing says so to the author and keeps
+   the original out of every log and temporary file;
 5. applies the EXIF orientation (so the picture is not shown rotated once the EXIF is gone), takes
    the first frame of an animation, and rebuilds a *new* image from the decoded pixels only;
 6. encodes that new image as JPEG (quality 90) when the upload was a JPEG photograph, otherwise as
@@ -26,6 +31,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +62,26 @@ MESSAGES: dict[str, str] = {
     "too_many_pixels": "The image is too large ({width}×{height} pixels; the limit is {limit} pixels per side "
     "and {max_pixels} pixels in all).",
     "corrupt": "The image is damaged or incomplete and cannot be read.",
+    "polyglot_trailing": "The file holds data after the end of the picture (for example an archive or a web page "
+    "appended to it). Save the picture again as a plain PNG or JPEG and upload that.",
+    "polyglot_zip": "The file is also a ZIP archive. Save the picture again as a plain PNG or JPEG and upload that.",
+    "polyglot_markup": "The file contains web page or script code. Save the picture again as a plain PNG or JPEG "
+    "and upload that.",
 }
+
+#: Markup that makes a file double as a web page or script (matched case-insensitively).
+MARKUP_SIGNATURES: tuple[bytes, ...] = (
+    b"<script",
+    b"<html",
+    b"<!doctype html",
+    b"<body",
+    b"<iframe",
+    b"<svg",
+    b"<object",
+    b"<embed",
+    b"<?php",
+    b"javascript:",
+)
 
 
 class ImageRejected(ValueError):
@@ -81,6 +106,47 @@ class SanitizedImage:
 def _check_dimensions(width: int, height: int, *, max_side: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0 or width > max_side or height > max_side or width * height > max_pixels:
         raise ImageRejected("too_many_pixels", width=width, height=height, limit=max_side, max_pixels=max_pixels)
+
+
+def _image_end(data: bytes, fmt: str) -> int | None:
+    """Where the image's own data ends (None when the format does not say)."""
+    if fmt == "PNG":
+        offset = 8
+        while offset + 12 <= len(data):
+            (length,) = struct.unpack(">I", data[offset : offset + 4])
+            chunk_type = data[offset + 4 : offset + 8]
+            offset += 12 + length
+            if chunk_type == b"IEND":
+                return offset
+        return None
+    if fmt == "JPEG":
+        end = data.rfind(b"\xff\xd9")
+        return end + 2 if end >= 0 else None
+    if fmt == "GIF":
+        return len(data.rstrip(b"\x00")) if data.rstrip(b"\x00").endswith(b";") else 0
+    if fmt == "WEBP" and len(data) >= 8:
+        (riff_size,) = struct.unpack("<I", data[4:8])
+        return 8 + riff_size + (riff_size & 1)
+    if fmt == "BMP" and len(data) >= 6:
+        (file_size,) = struct.unpack("<I", data[2:6])
+        return file_size or None
+    return None
+
+
+def _polyglot_code(data: bytes, fmt: str) -> str | None:
+    """The rejection code when the file is something else besides an image of ``fmt``; else None."""
+    end = _image_end(data, fmt)
+    if end == 0 or (end is not None and data[end:].strip(b"\x00\r\n\t ")):
+        return "polyglot_trailing"
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        return "polyglot_zip"
+    lowered = data.lower()
+    if any(signature in lowered for signature in MARKUP_SIGNATURES):
+        return "polyglot_markup"
+    if fmt == "GIF" and data[6:8] == b"/*":
+        # GIF/JavaScript polyglot: the width bytes open a script comment ("GIF89a/*…*/=code;").
+        return "polyglot_markup"
+    return None
 
 
 def _pixels_only(img: Image.Image) -> Image.Image:
@@ -117,6 +183,9 @@ def sanitize_image(
                     raise ImageRejected("format_not_allowed", format=fmt or "?")
                 _check_dimensions(*probe.size, max_side=max_side, max_pixels=max_pixels)
                 probe.verify()
+            polyglot = _polyglot_code(data, fmt)
+            if polyglot is not None:
+                raise ImageRejected(polyglot)
             with Image.open(io.BytesIO(data)) as img:
                 img.seek(0)
                 img.load()

@@ -154,6 +154,16 @@ IMAGE_MESSAGES: dict[str, Any] = {
         "and {max_pixels} pixels in all)."
     ),
     "corrupt": gettext_lazy("The image is damaged or incomplete and cannot be read."),
+    "polyglot_trailing": gettext_lazy(
+        "The file holds data after the end of the picture (for example an archive or a web page appended to it). "
+        "Save the picture again as a plain PNG or JPEG and upload that."
+    ),
+    "polyglot_zip": gettext_lazy(
+        "The file is also a ZIP archive. Save the picture again as a plain PNG or JPEG and upload that."
+    ),
+    "polyglot_markup": gettext_lazy(
+        "The file contains web page or script code. Save the picture again as a plain PNG or JPEG and upload that."
+    ),
 }
 
 

@@ -103,3 +103,31 @@ def test_the_minimum_length_is_twelve(settings):
 @pytest.mark.parametrize(("username", "password"), [(u, p) for u, p, *_rest in DEMO_USERS])
 def test_every_demo_password_passes_the_rules(db, username, password):
     validate_password(password, User(username=username, email=f"{username}@demo.irexam.local"))
+
+
+def test_behind_a_trusted_proxy_the_lock_follows_the_forwarded_client_address(
+    client, trainee, lockout_after_three, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for spoofed in ("1.1.1.1", "2.2.2.2", "3.3.3.3"):  # the client writes anything on the left
+        _fail(client, HTTP_X_FORWARDED_FOR=f"{spoofed}, 203.0.113.7", REMOTE_ADDR="10.0.0.1")
+    locked = client.post(
+        reverse("login"),
+        {"username": "trainee", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.7",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert locked.status_code == 429
+    other_client = client.post(
+        reverse("login"),
+        {"username": "trainee", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="198.51.100.4",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert other_client.status_code == 302
+
+
+def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(client, trainee, lockout_after_three):
+    for n in range(3):
+        _fail(client, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert _fail(client, HTTP_X_FORWARDED_FOR="192.0.2.200").status_code == 429

@@ -144,3 +144,102 @@ def test_content_refers_to_media_by_id_and_the_preview_gives_its_url(api_as, ins
     assert f'src="{file_url}"' in rendered["stem"]
     assert "evil.example" not in rendered["stem"]
     assert rendered["media"] == [{"ref": str(media.pk), "alt": "DSA", "caption": "Figure", "url": file_url}]
+
+
+# --- polyglots: a picture that is also an archive, a web page or a script is refused ------------
+
+
+def plain_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), (10, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def plain_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), (10, 120, 200)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def plain_gif() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("P", (16, 12), 3).save(buffer, format="GIF")
+    return buffer.getvalue()
+
+
+def zip_bytes() -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.html", "<h1>hello</h1>")
+    return buffer.getvalue()
+
+
+HTML = b"<html><body><script>fetch('/api/v1/me/')</script></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("make", "payload", "code"),
+    [
+        (plain_png, zip_bytes(), "polyglot_trailing"),
+        (plain_png, HTML, "polyglot_trailing"),
+        (plain_jpeg, zip_bytes(), "polyglot_trailing"),
+        (plain_jpeg, HTML, "polyglot_trailing"),
+        (plain_gif, b"alert(1)", "polyglot_trailing"),
+    ],
+)
+def test_a_picture_with_something_appended_is_refused(make, payload, code):
+    with pytest.raises(ImageRejected) as info:
+        sanitize_image(make() + payload)
+    assert info.value.code == code
+
+
+def test_markup_hidden_inside_the_picture_is_refused():
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "<script>alert(document.cookie)</script>")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, format="PNG", pnginfo=info)
+    with pytest.raises(ImageRejected) as rejected:
+        sanitize_image(buffer.getvalue())
+    assert rejected.value.code == "polyglot_markup"
+
+
+def test_a_gif_that_is_also_javascript_is_refused():
+    """The classic GIF/JS polyglot: the width bytes are "/*" so the file parses as a script comment."""
+    gif = bytearray(plain_gif())
+    gif[6:8] = b"/*"  # logical screen width 10799: still a readable GIF
+    gif[8:10] = b"\x0a\x00"
+    body = bytes(gif[:-1]) + b"*/=alert(1);"
+    with pytest.raises(ImageRejected) as rejected:
+        sanitize_image(body)
+    assert rejected.value.code == "polyglot_markup"
+
+
+def test_a_picture_that_is_also_a_zip_archive_is_refused():
+    """A zip reader finds the archive from its end, so a zip placed inside a PNG chunk counts too."""
+    import zlib
+
+    archive = zip_bytes()
+    png = plain_png()
+    chunk_data = archive
+    chunk = len(chunk_data).to_bytes(4, "big") + b"zzIP" + chunk_data
+    chunk += zlib.crc32(b"zzIP" + chunk_data).to_bytes(4, "big")
+    iend = png.rindex(b"IEND") - 4
+    crafted = png[:iend] + chunk + png[iend:]
+    with pytest.raises(ImageRejected) as rejected:
+        sanitize_image(crafted)
+    assert rejected.value.code == "polyglot_zip"
+
+
+def test_the_upload_api_explains_a_polyglot_in_the_users_language(api_as, instructor):
+    response = upload(api_as(instructor), plain_png() + zip_bytes(), "scan.png", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json()["code"] == "image_polyglot_trailing"
+    assert "after the end of the picture" in response.json()["detail"]
+    assert not Media.objects.exists()
+
+
+@pytest.mark.parametrize("make", [plain_png, plain_jpeg, plain_gif, png_with_text, jpeg_with_exif])
+def test_plain_pictures_are_still_accepted(make):
+    assert sanitize_image(make()).width > 0
