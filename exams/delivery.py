@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from question_bank.content import strip_for_candidate
@@ -204,6 +205,16 @@ def visible_dicom_refs(content: Mapping[str, Any], *, stage_reached: int = 0) ->
     return {m["ref"] for m in media if m.get("kind") == "dicom" and m.get("ref")}
 
 
+@lru_cache(maxsize=20_000)
+def render_cached(text: str) -> str:
+    """Markdown without images, rendered once per process.
+
+    Question versions never change, so an exam start (a whole paper: stems, lead-ins and every
+    option) renders from this cache instead of parsing and sanitising some 800 texts again.
+    """
+    return render_markdown(text)
+
+
 def candidate_item(
     position: int,
     content: Mapping[str, Any],
@@ -220,7 +231,10 @@ def candidate_item(
     safe = strip_for_candidate(content)
 
     def html(text: str) -> str:
-        return render_markdown(text or "", media_url=media_url)
+        text = text or ""
+        if "![" not in text:  # no image: the HTML depends on the text alone
+            return render_cached(text)
+        return render_markdown(text, media_url=media_url)
 
     def media_list(items: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
         out = []
