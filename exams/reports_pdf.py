@@ -157,7 +157,7 @@ def render_score_report(data: ReportPdfData) -> tuple[bytes, bool]:
         ),
         Spacer(1, 6 * mm),
         p(f"{labels.result}: {verdict}", big),
-        p(f"{labels.scaled_score}: {_number(data.scaled_score, 0)} ({labels.scale_note})"),
+        p(f"{labels.scaled_score}: {_number(data.scaled_score, 0)} · {labels.scale_note}"),
         p(f"{labels.total}: {_number(data.raw_score, 2)} / {_number(data.max_score, 2)} ({_number(data.percent)}%)"),
         p(labels.cohort),
         p(labels.papers, h2),

@@ -452,6 +452,10 @@ def item_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "b": item.get("b"),
                     "b_se": item.get("b_se"),
                     "flags": [f["code"] if isinstance(f, Mapping) else str(f) for f in item.get("flags") or []],
+                    "flag_reasons": [
+                        str(f.get("reason") or f.get("code")) if isinstance(f, Mapping) else str(f)
+                        for f in item.get("flags") or []
+                    ],
                     "comments": item.get("comments", 0),
                 }
             )
