@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from accounts.audit import audit_record
 from certificates import signing
@@ -17,6 +17,8 @@ from certificates.keys import key_passphrase
 from certificates.models import Issuer, IssuerKey, StatusList
 from certificates.status_list import MIN_BITSTRING_LENGTH
 from irexam.errors import ApplicationError
+from question_bank.images import ImageRejected, sanitize_image
+from question_bank.services import IMAGE_MESSAGES
 
 SIGNATORY_FIELDS = ("name_zh", "name_en", "title_zh", "title_en")
 MAX_SIGNATORIES = 3
@@ -44,20 +46,30 @@ def _check_signatories(signatories: Any) -> list[dict[str, str]]:
     return clean
 
 
-def _check_image(upload: UploadedFile | None, what: str) -> None:
-    """Refuse anything Pillow cannot open as an image (and oversized files)."""
+def _clean_image(upload: UploadedFile | None, what: str) -> ContentFile | None:
+    """The upload re-encoded from its pixels alone (no metadata), or a refusal.
+
+    The logo and seal are published (credentials link to the logo), so they go through the same
+    checks as question images: sniffed by content, size-limited before decoding, polyglots
+    refused (question_bank.images).
+    """
     if upload is None:
-        return
+        return None
     if upload.size and upload.size > MAX_IMAGE_BYTES:
         raise ApplicationError(_("The %(what)s is larger than 2 MB.") % {"what": what}, code="bad_image")
+    upload.seek(0)
+    data = upload.read(MAX_IMAGE_BYTES + 1)
+    upload.seek(0)
     try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ApplicationError(_("The %(what)s is not a readable image.") % {"what": what}, code="bad_image")
-    finally:
-        upload.seek(0)
+        image = sanitize_image(data, max_bytes=MAX_IMAGE_BYTES)
+    except ImageRejected as rejected:
+        if rejected.code in ("too_large", "empty", "not_an_image", "corrupt", "format_not_allowed"):
+            message = _("The %(what)s is not a readable image.") % {"what": what}
+        else:
+            message = f"{what}: {IMAGE_MESSAGES[rejected.code]}".format(**rejected.params)
+        raise ApplicationError(message, {"reason": rejected.code}, code="bad_image")
+    stem = (getattr(upload, "name", "") or what).rsplit("/", 1)[-1].rsplit(".", 1)[0][:80] or "image"
+    return ContentFile(image.data, name=f"{stem}{image.extension}")
 
 
 def _next_kid(issuer: Issuer, algorithm: str) -> str:
@@ -122,8 +134,8 @@ def issuer_create(
     if Issuer.objects.filter(code=code).exists():
         raise ApplicationError(_("An issuer with this code already exists."), code="duplicate")
     clean_signatories = _check_signatories(list(signatories))
-    _check_image(logo, _("logo"))
-    _check_image(seal, _("seal"))
+    logo = _clean_image(logo, _("logo"))
+    seal = _clean_image(seal, _("seal"))
     issuer = Issuer(
         code=code,
         name_zh=name_zh.strip(),
@@ -165,8 +177,8 @@ def issuer_update(
         raise ApplicationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
     if "signatories" in fields:
         fields["signatories"] = _check_signatories(fields["signatories"])
-    _check_image(logo, _("logo"))
-    _check_image(seal, _("seal"))
+    logo = _clean_image(logo, _("logo"))
+    seal = _clean_image(seal, _("seal"))
     for name, value in fields.items():
         setattr(issuer, name, value)
     if logo is not None:
