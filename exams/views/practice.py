@@ -31,7 +31,11 @@ from irexam.errors import ApplicationError
 
 
 def register() -> None:
-    """Navigation and dashboard panels (called from ExamsConfig.ready)."""
+    """Navigation, dashboard panels and the demo step (called from ExamsConfig.ready)."""
+    from accounts.demo import register_demo_step
+    from exams.demo_practice import load_practice_demo
+
+    register_demo_step("exams_practice", load_practice_demo, order=50)
     register_nav(Role.TRAINEE, "exams:practice_start", gettext_lazy("Practice"), order=25)
     register_nav(Role.TRAINEE, "exams:practice_progress", gettext_lazy("Practice progress"), order=26)
     register_panel(Role.TRAINEE, "exams/practice/panel.html", _trainee_panel, order=25)

@@ -102,3 +102,19 @@ def test_the_trainee_dashboard_shows_practice(client_as, trainee):
     _answered_session(trainee)
     body = client_as(trainee).get(reverse("accounts:role_dashboard", args=["trainee"])).content.decode()
     assert reverse("exams:practice_start") in body
+
+
+def test_the_demo_gives_the_demo_trainee_a_practice_history(trainee, client_as):
+    from exams.demo_practice import load_practice_demo
+
+    for n in range(1, 13):
+        make_item(n=n, area="TACE" if n % 2 else "TIPS", b=(n - 6) / 3)
+    messages = []
+    load_practice_demo(messages.append)
+    sessions = PracticeSession.objects.filter(trainee=trainee)
+    assert sessions.count() == 8 and all(s.is_finished for s in sessions)
+    assert {s.mode for s in sessions} == {"tutor", "simulation", "adaptive"}
+    load_practice_demo(messages.append)  # idempotent
+    assert PracticeSession.objects.filter(trainee=trainee).count() == 8
+    body = client_as(trainee).get(reverse("exams:practice_progress")).content.decode()
+    assert body.count("<circle") >= 3  # several weeks on the trend chart
