@@ -13,6 +13,7 @@ REGISTERING_MODULES = [
     "exams.views.scoring",
     "exams.dicom_access",
     "exams.views.practice",
+    "exams.demo_sitting",
 ]
 
 

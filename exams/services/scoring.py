@@ -16,9 +16,10 @@
 4. **calibrate** — per paper one concurrent Rasch (1PL) MML calibration over all its forms (forms
    share the scale through their common items), EAP abilities, and the cut carried from the reference
    form to every form through the test characteristic curve (see docs/psychometrics.md);
-5. **save** — one transaction: attempts ``bulk_update``-d in batches, the candidates' overall results
-   and the bank's ``ItemStatistic`` rows of this sitting replaced with ``bulk_create``, the
-   :class:`~exams.models.SittingAnalysis` replaced.
+5. **save** — one transaction: the attempts' scores (PostgreSQL: ``COPY`` into a temporary table and
+   one ``UPDATE ... FROM``; elsewhere one prepared ``UPDATE`` per attempt through ``executemany``), the
+   candidates' overall results (``COPY`` / ``bulk_create``) and the bank's ``ItemStatistic`` rows of
+   this sitting replaced, the :class:`~exams.models.SittingAnalysis` replaced.
 
 Everything is ordered (attempts by id, forms by paper number and label, units by position), so the
 same responses, decisions and cut scores always give the same numbers.
@@ -70,8 +71,6 @@ SCALE_POINTS_PER_LOGIT = 50.0
 #: Fewest common units for linking to a previous sitting (mean/mean), and the drift that drops an anchor.
 MIN_ANCHORS = 5
 DRIFT_LOGITS = 0.5
-#: Rows per UPDATE statement when saving without COPY (SQLite evaluates each CASE linearly).
-SAVE_BATCH_SIZE = 200
 #: Rows per INSERT statement when saving.
 INSERT_BATCH_SIZE = 1000
 #: The attempt fields scoring writes, in the order of the rows given to :func:`attempts_scores_write`.
@@ -1007,23 +1006,30 @@ def sitting_score(*, sitting: Sitting, job: Job | None = None) -> ScoringSummary
 def attempts_scores_write(rows: list[tuple], *, scored_at, use_copy: bool | None = None) -> None:
     """Store the scores of many attempts: each row is ``(attempt id, *ATTEMPT_SCORE_FIELDS values)``.
 
-    On PostgreSQL the rows go through ``COPY`` into a temporary table and one ``UPDATE ... FROM``
-    (a ``CASE`` per column and row, as ``bulk_update`` writes, costs far more there); elsewhere
-    ``bulk_update`` in batches of ``SAVE_BATCH_SIZE``. Both store the same values. ``use_copy``
-    forces one path (``True`` only on PostgreSQL).
+    On PostgreSQL the rows go through ``COPY`` into a temporary table and one ``UPDATE ... FROM``;
+    elsewhere one prepared ``UPDATE ... WHERE id = %s`` runs for every row (``executemany``, values
+    prepared by the model fields as ``save()`` prepares them). ``bulk_update``'s ``CASE`` per column
+    and row costs far more on both (SQLite evaluates each ``CASE`` linearly). ``use_copy`` forces one
+    path (``True`` only on PostgreSQL).
     """
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
+    meta = Attempt._meta
+    quote = connection.ops.quote_name
     if not use_copy:
-        objects = [
-            Attempt(pk=row[0], scored_at=scored_at, **dict(zip(ATTEMPT_SCORE_FIELDS, row[1:], strict=True)))
+        fields = [meta.get_field(name) for name in (*ATTEMPT_SCORE_FIELDS, "scored_at")]
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        # table and column names come from the model; every value is a parameter
+        sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+        params = [
+            [f.get_db_prep_save(value, connection) for f, value in zip(fields, (*row[1:], scored_at), strict=True)]
+            + [row[0]]
             for row in rows
         ]
-        Attempt.objects.bulk_update(objects, [*ATTEMPT_SCORE_FIELDS, "scored_at"], batch_size=SAVE_BATCH_SIZE)
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
         return
-    meta = Attempt._meta
     fields = [meta.pk, *(meta.get_field(name) for name in ATTEMPT_SCORE_FIELDS)]
-    quote = connection.ops.quote_name
     table = "scoring_attempt_scores"
     columns = ", ".join(f"{quote(f.column)} {f.db_type(connection)}" for f in fields)
     assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in fields[1:])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from exams.models import Attempt, CandidateResult, CutScore, Exam, Job, KeyDecision, Sitting, SittingAnalysis
@@ -360,9 +361,8 @@ def test_scoring_each_distinct_answer_once_equals_scoring_each_response_on_its_o
     assert checked > 0
 
 
-@pytest.mark.postgres
-def test_the_copy_write_path_stores_exactly_what_bulk_update_stores(officer):
-    """PostgreSQL: scores written through COPY + UPDATE FROM equal those written by bulk_update."""
+def test_the_fast_write_paths_store_exactly_what_bulk_update_stores(officer):
+    """executemany (and COPY + UPDATE FROM on PostgreSQL) store what bulk_update would, field by field."""
     sitting, paper, _forms, _versions = build_simulated_sitting(officer=officer)
     CutScore.objects.create(sitting=sitting, paper=paper, method="fixed", percent=50, decided_by=officer)
     outcome = scoring.sitting_compute(scoring.sitting_data_load(sitting))
@@ -372,21 +372,36 @@ def test_the_copy_write_path_stores_exactly_what_bulk_update_stores(officer):
         for attempt_id, result in sorted(outcome.attempts.items())
     ]
     fields = [*scoring.ATTEMPT_SCORE_FIELDS, "scored_at"]
-    stored = {}
-    results = {}
-    for use_copy in (False, True):
-        Attempt.objects.filter(form__sitting=sitting).update(raw_score=None, area_scores={}, scored_at=None)
+    attempts = Attempt.objects.filter(form__sitting=sitting).order_by("pk")
+
+    def reset():
+        attempts.update(raw_score=None, percent=None, theta=None, passed=None, area_scores={}, scored_at=None)
+
+    reset()
+    Attempt.objects.bulk_update(  # the reference: what scoring wrote before the fast paths
+        [
+            Attempt(pk=row[0], scored_at=now, **dict(zip(scoring.ATTEMPT_SCORE_FIELDS, row[1:], strict=True)))
+            for row in rows
+        ],
+        fields,
+        batch_size=100,
+    )
+    reference = list(attempts.values_list("pk", *fields))
+    assert len(reference) == 60 and all(row[1] is not None and row[-1] == now for row in reference)
+    assert any(row[7] is True for row in reference) and any(row[7] is False for row in reference)
+    paths = [False, True] if connection.vendor == "postgresql" else [False]
+    for use_copy in paths:
+        reset()
         scoring.attempts_scores_write(rows, scored_at=now, use_copy=use_copy)
-        stored[use_copy] = list(Attempt.objects.filter(form__sitting=sitting).order_by("pk").values_list(*fields))
+        assert list(attempts.values_list("pk", *fields)) == reference, use_copy
+    results = CandidateResult.objects.filter(sitting=sitting).order_by("registration_id")
+    CandidateResult.objects.bulk_create(
+        [CandidateResult(sitting=sitting, registration_id=r, computed_at=now, **v) for r, v in outcome.results.items()]
+    )
+    expected = list(results.values_list("registration_id", *scoring.CANDIDATE_RESULT_FIELDS, "computed_at"))
+    for use_copy in paths:
         scoring.candidate_results_write(sitting=sitting, results=outcome.results, computed_at=now, use_copy=use_copy)
-        results[use_copy] = list(
-            CandidateResult.objects.filter(sitting=sitting)
-            .order_by("registration_id")
-            .values_list("registration_id", *scoring.CANDIDATE_RESULT_FIELDS, "computed_at")
-        )
-    assert stored[True] == stored[False]
-    assert len(stored[True]) == 60 and all(row[0] is not None and row[-1] == now for row in stored[True])
-    assert results[True] == results[False] and len(results[True]) == 60
+        assert list(results.values_list("registration_id", *scoring.CANDIDATE_RESULT_FIELDS, "computed_at")) == expected
 
 
 @pytest.mark.postgres
