@@ -13,6 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -149,6 +150,7 @@ class MyCertificatesApi(APIView):
 
 class CertificateListApi(APIView):
     permission_classes = [OfficerOnly]
+    pagination_class = PageNumberPagination  # also tells the schema that the list is paginated
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str, required=False) for name in ("q", "status", "type", "issuer")],
@@ -156,15 +158,13 @@ class CertificateListApi(APIView):
         summary="Search certificates (officers)",
     )
     def get(self, request: Request) -> Response:
-        from rest_framework.pagination import PageNumberPagination
-
         qs = selectors.certificates_search(
             query=request.query_params.get("q", ""),
             status=request.query_params.get("status", ""),
             type_code=request.query_params.get("type", ""),
             issuer_code=request.query_params.get("issuer", ""),
         )
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(CertificateOutput(page, many=True).data)
 

@@ -418,6 +418,7 @@ class LogbookEntryListApi(APIView):
     """Logbook entries: a trainee's own; an instructor's supervised trainees'; all for officers."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination  # also tells the schema that the list is paginated
 
     @extend_schema(
         responses=LogbookEntryOutput(many=True),
@@ -437,7 +438,7 @@ class LogbookEntryListApi(APIView):
             entries = entries.filter(trainee_id=int(params["trainee"]))
         if params.get("mine") == "true":
             entries = entries.filter(trainee=request.user)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(entries, request, view=self)
         return paginator.get_paginated_response(LogbookEntryOutput(page, many=True).data)
 
@@ -562,6 +563,8 @@ class TrainingPeriodListApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: TrainingPeriodOutput}, summary="Add a training period")
     def post(self, request: Request) -> Response:
+        if not request.user.has_role(Role.TRAINEE):  # as on the progress page: only trainees record training
+            raise PermissionDenied
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         period = services.training_period_add(trainee=request.user, by=request.user, **serializer.validated_data)
@@ -646,6 +649,7 @@ class SupervisionListApi(APIView):
     """Explicit instructor ↔ trainee assignments (besides sharing a training centre). Officers only."""
 
     permission_classes = [HasRole.of(Role.OFFICER)]
+    pagination_class = PageNumberPagination  # also tells the schema that the list is paginated
 
     class InputSerializer(serializers.Serializer):
         instructor = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
@@ -660,7 +664,7 @@ class SupervisionListApi(APIView):
     @extend_schema(responses=OutputSerializer(many=True), summary="List explicit supervisions")
     def get(self, request: Request) -> Response:
         supervisions = Supervision.objects.select_related("instructor", "trainee").order_by("id")
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(supervisions, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 

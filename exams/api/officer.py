@@ -467,6 +467,8 @@ class RegistrationPagination(PageNumberPagination):
 
 
 class RegistrationListApi(OfficerApi):
+    pagination_class = RegistrationPagination  # also tells the schema that the list is paginated
+
     @extend_schema(responses=RegistrationOutput(many=True), summary="A sitting's registrations (paginated)")
     def get(self, request: Request, sitting_id: int) -> Response:
         sitting = _sitting(sitting_id)
@@ -475,7 +477,7 @@ class RegistrationListApi(OfficerApi):
             status=request.query_params.get("status") or None,
             search=request.query_params.get("q", "").strip(),
         )
-        paginator = RegistrationPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(RegistrationOutput(page, many=True).data)
 

@@ -129,7 +129,7 @@ class VersionDetailSerializer(VersionSummarySerializer):
 
 class QuestionListSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code = serializers.CharField()
+    code = serializers.CharField(allow_null=True)  # null until the bank's services assign it
     area = serializers.CharField(source="area.code")
     created_by = serializers.CharField(source="created_by.username")
     translation_group = serializers.UUIDField()
