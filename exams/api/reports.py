@@ -10,6 +10,9 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +22,20 @@ from accounts.roles import Role
 from exams import selectors_scoring
 from exams.services import reports
 from exams.views.reports import XLSX, export_response, pdf_response, svg_response
+
+
+class FileNegotiation(DefaultContentNegotiation):
+    """File endpoints answer with their own type (PDF, SVG, CSV, XLSX) whatever ``Accept`` names; errors in JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return JSONRenderer(), JSONRenderer.media_type
+
+
+class FileApi(APIView):
+    content_negotiation_class = FileNegotiation
 
 
 class CandidateReportApi(APIView):
@@ -109,7 +126,7 @@ class CandidateReportsApi(APIView):
         return Response(self.OutputSerializer({"results": registrations}).data)
 
 
-class CandidateReportPdfApi(APIView):
+class CandidateReportPdfApi(FileApi):
     permission_classes = [HasRole.of(Role.TRAINEE)]
 
     @extend_schema(
@@ -132,7 +149,7 @@ class OfficerReportApi(APIView):
         return Response(reports.officer_report(selectors_scoring.sitting_get(sitting_id)))
 
 
-class OfficerReportChartApi(APIView):
+class OfficerReportChartApi(FileApi):
     permission_classes = [HasRole.of(Role.OFFICER)]
 
     @extend_schema(
@@ -144,7 +161,7 @@ class OfficerReportChartApi(APIView):
         return svg_response(request, svg, tag)
 
 
-class OfficerReportExportApi(APIView):
+class OfficerReportExportApi(FileApi):
     permission_classes = [HasRole.of(Role.OFFICER)]
 
     @extend_schema(

@@ -258,6 +258,8 @@ def test_officer_report_queries_do_not_grow_with_the_cohort(officer, django_capt
             ("api:sitting_report", ()),
             ("api:sitting_report_export", ("results", "csv")),
             ("api:sitting_report_export", ("items", "xlsx")),
+            ("api:sitting_report_chart", ("scores",)),
+            ("api:sitting_report_chart", ("items",)),
         ):
             cache.clear()
             with CaptureQueriesContext(connection) as ctx:
@@ -265,3 +267,20 @@ def test_officer_report_queries_do_not_grow_with_the_cohort(officer, django_capt
             measured.append(len(ctx))
         counts.append(measured)
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("accept", ["text/csv", XLSX, "image/svg+xml", "application/pdf", "*/*"])
+def test_file_endpoints_answer_whatever_the_accept_header_names(released, accept, api_as, officer):
+    sitting = released.sitting
+    c1, registration = released.candidates["c1"], released.registrations["c1"]
+    checks = [
+        (api_as(officer), url("api:sitting_report_export", sitting, "results", "csv"), "text/csv"),
+        (api_as(officer), url("api:sitting_report_export", sitting, "items", "xlsx"), XLSX),
+        (api_as(officer), url("api:sitting_report_chart", sitting, "scores"), "image/svg+xml"),
+        (api_as(c1), reverse("api:my_result_pdf", args=[registration.pk]), "application/pdf"),
+    ]
+    for client, address, content_type in checks:
+        response = client.get(address, HTTP_ACCEPT=accept)
+        assert response.status_code == 200 and response["Content-Type"].startswith(content_type)
+    missing = api_as(officer).get(url("api:sitting_report_export", sitting, "nope", "csv"), HTTP_ACCEPT=accept)
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
