@@ -143,6 +143,10 @@ export class DicomViewer {
     if (!dataResponse.ok) throw new Error(`data: HTTP ${dataResponse.status}`);
     const manifest = await manifestResponse.json();
     this._checkManifest(manifest);
+    if (dataResponse.body && littleEndianHost() && typeof ReadableStream !== "undefined") {
+      await this._stream(manifest, dataResponse);
+      return this;
+    }
     let buffer = await dataResponse.arrayBuffer();
     if (buffer.byteLength !== manifest.data_bytes && manifest.compression) {
       buffer = await this._decompress(buffer, manifest.compression);
@@ -152,8 +156,53 @@ export class DicomViewer {
     }
     this.manifest = manifest;
     this.pixels = this._typedArray(buffer, manifest.dtype);
+    this.loadedFrames = manifest.frames;
     this._afterLoad();
+    this._complete();
     return this;
+  }
+
+  /**
+   * Read the blob as it arrives into a buffer of the final size and show the initial frame as soon as
+   * its bytes are in (a large series paints long before its last slice has arrived); scrolling is
+   * limited to the frames received so far. A gzip/deflate blob the browser did not inflate (no
+   * Content-Encoding) goes through DecompressionStream on the way.
+   */
+  async _stream(manifest, response) {
+    let stream = response.body;
+    const encoding = (response.headers.get("Content-Encoding") || "").toLowerCase();
+    if (manifest.compression && !encoding.includes(manifest.compression === "gzip" ? "gzip" : "deflate")) {
+      if (typeof DecompressionStream === "undefined") throw new Error("DecompressionStream is not available");
+      stream = stream.pipeThrough(new DecompressionStream(manifest.compression === "gzip" ? "gzip" : "deflate"));
+    }
+    const buffer = new ArrayBuffer(manifest.data_bytes);
+    const bytes = new Uint8Array(buffer);
+    this.manifest = manifest;
+    this.pixels = new TYPED_ARRAYS[manifest.dtype](buffer);
+    this.loadedFrames = 0;
+    const wanted = Math.min(this.initialFrame, manifest.frames - 1) + 1;
+    const reader = stream.getReader();
+    let offset = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (offset + value.byteLength > bytes.byteLength) {
+        reader.cancel();
+        throw new Error(`data: more than the expected ${manifest.data_bytes} bytes`);
+      }
+      bytes.set(value, offset);
+      offset += value.byteLength;
+      const frames = Math.floor(offset / manifest.frame_bytes);
+      if (frames > this.loadedFrames) {
+        const first = this.loadedFrames < wanted && frames >= wanted;
+        this.loadedFrames = frames;
+        if (first) this._afterLoad();
+      }
+    }
+    if (offset !== manifest.data_bytes) throw new Error(`data: expected ${manifest.data_bytes} bytes, got ${offset}`);
+    this.loadedFrames = manifest.frames;
+    if (!this.image) this._afterLoad();
+    this._complete();
   }
 
   _checkManifest(m) {
@@ -198,9 +247,15 @@ export class DicomViewer {
     const grey = m.samples_per_pixel === 1;
     this.wlButton.hidden = !grey;
     this._buildPresets(grey ? m.presets || {} : {});
-    this.element.classList.add("dv-loaded");
+    this.element.classList.add("dv-rendered");
     this.frameIndex = Math.min(this.initialFrame, m.frames - 1);
     this.reset();
+    this.element.dispatchEvent(new CustomEvent("dicomviewer:firstrender", { detail: { viewer: this } }));
+  }
+
+  /** Every frame is in: scrolling is free, and the viewer says it is ready. */
+  _complete() {
+    this.element.classList.add("dv-loaded");
     this.element.dispatchEvent(new CustomEvent("dicomviewer:ready", { detail: { viewer: this } }));
   }
 
@@ -325,8 +380,8 @@ export class DicomViewer {
   }
 
   setFrame(index) {
-    if (!this.manifest) return;
-    const clamped = Math.max(0, Math.min(this.frameCount - 1, Math.round(index)));
+    if (!this.image) return;
+    const clamped = Math.max(0, Math.min(this.loadedFrames - 1, Math.round(index)));
     if (clamped === this.frameIndex && this._rendered) return;
     this.frameIndex = clamped;
     this.slider.value = String(clamped);
@@ -340,7 +395,7 @@ export class DicomViewer {
   }
 
   setWindow(center, width) {
-    if (!this.manifest || this.manifest.samples_per_pixel !== 1) return;
+    if (!this.image || this.manifest.samples_per_pixel !== 1) return;
     this.window = { center: Number(center), width: Math.max(1, Number(width)) };
     for (const button of this.presetButtons) {
       const preset = this.manifest.presets[button.dataset.preset];
@@ -376,7 +431,7 @@ export class DicomViewer {
   }
 
   reset() {
-    if (!this.manifest) return;
+    if (!this.image) return;
     this.pause();
     this.zoom = 1;
     this.pan = { x: 0, y: 0 };
@@ -399,7 +454,7 @@ export class DicomViewer {
   }
 
   play() {
-    if (!this.manifest || this.frameCount < 2 || this.playing) return;
+    if (!this.image || this.frameCount < 2 || this.playing) return;
     this.playing = true;
     this.playButton.setAttribute("aria-pressed", "true");
     this.playButton.setAttribute("aria-label", this.labels.pause);
@@ -437,6 +492,16 @@ export class DicomViewer {
   // ---------------------------------------------------------------------------------------------
 
   /** The 8-bit lookup table for the current window over the manifest's value range. */
+  /** The window LUT as opaque grey RGBA pixels (little-endian), rebuilt only when the LUT changes. */
+  _packedLut(lut) {
+    if (this._packedFor === lut) return this._packed;
+    const packed = new Uint32Array(lut.length);
+    for (let i = 0; i < lut.length; i++) packed[i] = (0xff000000 | (lut[i] << 16) | (lut[i] << 8) | lut[i]) >>> 0;
+    this._packed = packed;
+    this._packedFor = lut;
+    return packed;
+  }
+
   _windowLut() {
     const m = this.manifest;
     const [low, high] = m.value_range;
@@ -476,22 +541,34 @@ export class DicomViewer {
       const lut = this._windowLut();
       const low = m.value_range[0];
       const last = lut.length - 1;
-      for (let i = 0; i < count; i++) {
-        let k = frame[i] - low;
-        if (k < 0) k = 0;
-        else if (k > last) k = last;
-        const y = lut[k];
-        const o = i * 4;
-        out[o] = y;
-        out[o + 1] = y;
-        out[o + 2] = y;
+      if (littleEndianHost()) {
+        // one 32-bit write per pixel: opaque grey packed as RGBA bytes (A in the high byte)
+        const packed = this._packedLut(lut);
+        const out32 = this._out32 || (this._out32 = new Uint32Array(out.buffer, out.byteOffset, count));
+        for (let i = 0; i < count; i++) {
+          let k = frame[i] - low;
+          if (k < 0) k = 0;
+          else if (k > last) k = last;
+          out32[i] = packed[k];
+        }
+      } else {
+        for (let i = 0; i < count; i++) {
+          let k = frame[i] - low;
+          if (k < 0) k = 0;
+          else if (k > last) k = last;
+          const y = lut[k];
+          const o = i * 4;
+          out[o] = y;
+          out[o + 1] = y;
+          out[o + 2] = y;
+        }
       }
     }
     this.imageContext.putImageData(this.imageData, 0, 0);
   }
 
   render() {
-    if (!this.manifest) return;
+    if (!this.image) return;
     const m = this.manifest;
     const ratio = window.devicePixelRatio || 1;
     const width = Math.max(1, Math.round(this.stage.clientWidth * ratio));
@@ -569,7 +646,7 @@ export class DicomViewer {
   // ---------------------------------------------------------------------------------------------
 
   _onWheel(event) {
-    if (!this.manifest) return;
+    if (!this.image) return;
     event.preventDefault();
     if (event.ctrlKey || event.metaKey) {
       const rect = this.stage.getBoundingClientRect();
@@ -582,7 +659,7 @@ export class DicomViewer {
   }
 
   _onKey(event) {
-    if (!this.manifest || event.altKey) return;
+    if (!this.image || event.altKey) return;
     const page = Math.max(1, Math.round(this.frameCount / 10));
     const key = event.key;
     let handled = true;
@@ -607,7 +684,7 @@ export class DicomViewer {
   }
 
   _onPointerDown(event) {
-    if (!this.manifest) return;
+    if (!this.image) return;
     this.stage.focus({ preventScroll: true });
     const windowing = this.manifest.samples_per_pixel === 1 && (event.button === 2 || (event.button === 0 && this.wlMode));
     if (event.button !== 0 && !windowing) return;
