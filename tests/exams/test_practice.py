@@ -451,3 +451,15 @@ def test_the_instructor_overview_runs_a_constant_number_of_queries(api_as, train
     for _ in range(3):
         _practise(UserFactory(organization=centre, roles=["trainee"]), 2)
     assert _queries(api, reverse("api:practice_instructor")) == few
+
+
+def test_a_dicom_series_in_a_practice_item_is_served_to_its_trainee_only(api_as, trainee, other_trainee):
+    from tests.question_bank.dicom_data import dicom_content, upload_ct
+
+    series = upload_ct()
+    make_item(content=dicom_content(series))
+    state = _start(api_as(trainee), count=1).json()
+    (media,) = state["items"][0]["item"]["media"]
+    assert media["kind"] == "dicom"
+    assert api_as(trainee).get(media["manifest_url"]).status_code == 200
+    assert api_as(other_trainee).get(media["manifest_url"]).status_code in (403, 404)

@@ -148,6 +148,8 @@
                 "data-dicom-viewer": true,
                 "data-manifest-url": m.manifest_url,
                 "data-data-url": m.data_url,
+                "data-window-preset": m.window || null,
+                "data-initial-frame": m.initial_frame !== undefined ? String(m.initial_frame) : null,
                 "aria-label": m.alt || null,
               })
             : m.url
@@ -255,6 +257,7 @@
 
   function drawItem() {
     const entry = S.state.items[S.index];
+    el.item.querySelectorAll("[data-dicom-viewer]").forEach((node) => node.dicomViewer && node.dicomViewer.destroy());
     el.item.textContent = "";
     el.feedback.hidden = true;
     el.feedback.textContent = "";
