@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
+USERNAME_MAX = 150  # accounts.User.username; axes' own column holds 255
+
 
 def cooloff_seconds() -> int:
     return int(settings.AXES_COOLOFF_TIME.total_seconds())
@@ -34,3 +36,12 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     response["Retry-After"] = str(cooloff_seconds())
     patch_cache_control(response, no_store=True)
     return response
+
+
+def lockout_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username axes records, cut to the column's length (a longer one would fail on PostgreSQL)."""
+    if credentials:
+        value = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        value = request.POST.get(settings.AXES_USERNAME_FORM_FIELD)
+    return str(value)[:USERNAME_MAX] if value else None

@@ -58,6 +58,8 @@ class TokenApi(ObtainAuthToken):
     throttle_scope = "login"
 
     class InputSerializer(AuthTokenSerializer):
+        username = serializers.CharField(max_length=150, write_only=True)
+        password = serializers.CharField(max_length=4096, write_only=True, trim_whitespace=False)
         otp = serializers.CharField(required=False, allow_blank=True, max_length=32, write_only=True)
 
     serializer_class = InputSerializer

@@ -131,3 +131,17 @@ def test_without_a_trusted_proxy_the_forwarded_header_is_ignored(client, trainee
     for n in range(3):
         _fail(client, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
     assert _fail(client, HTTP_X_FORWARDED_FOR="192.0.2.200").status_code == 429
+
+
+def test_an_overlong_username_is_refused_before_any_lookup(api_client, db):
+    response = api_client.post(reverse("api:token"), {"username": "x" * 300, "password": "whatever"})
+    assert response.status_code == 400
+
+
+def test_axes_records_at_most_the_username_columns_length(rf):
+    from accounts.lockout import lockout_username
+
+    request = rf.post("/accounts/login/", {"username": "y" * 300})
+    assert len(lockout_username(request, None)) == 150
+    assert lockout_username(request, {"username": "z" * 400}) == "z" * 150
+    assert lockout_username(rf.post("/accounts/login/", {}), None) is None
