@@ -107,3 +107,22 @@ def test_trainees_see_no_dicom_page_and_only_officers_change_the_policy(client_a
     assert DicomPolicy.current().keep_originals is False
     assert client_as(officer).post(policy_url, {"keep_originals": "on"}).status_code == 302
     assert DicomPolicy.current().keep_originals is True
+
+
+def test_the_series_list_runs_the_same_queries_whatever_the_number_of_series(
+    client_as, instructor, django_assert_max_num_queries
+):
+    client = client_as(instructor)
+    upload_ct(instructor, n_slices=2, size=16)
+    url = reverse("question_bank:dicom_list")
+    client.get(url)  # warm the session and per-process caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for n in (3, 4, 5):
+        upload_ct(instructor, n_slices=n, size=16)
+    with django_assert_max_num_queries(len(one)):
+        page = client.get(url, **EN).content.decode()
+    assert page.count('href="/bank/dicom/') == 4  # one link per stored series

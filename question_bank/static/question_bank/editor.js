@@ -329,7 +329,9 @@
       const itemPath = at + "[" + index + "]";
       block.appendChild(
         h("div", { className: "ce-media" }, [
-          h("img", { src: mediaUrl(m.ref), alt: m.alt || "" }),
+          m.kind === "dicom" // a DICOM series: its viewer shows in the preview
+            ? h("span", { className: "badge", text: "DICOM" })
+            : h("img", { src: mediaUrl(m.ref), alt: m.alt || "" }),
           h("div", {}, [
             textField(T.alt, itemPath + ".alt", m.alt, (v) => (m.alt = v), false),
             textField(T.caption, itemPath + ".caption", m.caption, (v) => (m.caption = v), false),
