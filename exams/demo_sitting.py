@@ -16,7 +16,7 @@ weaker candidates. Everything is drawn from one seeded generator, so the data ar
 Then the real services run, as the exam office would: scoring (key validation opens), a modified-Angoff
 panel of the demo instructors ("instructor", "reviewer") rating every unit of the reference form from
 the authors' estimates, with Hofstee values, and the Angoff cut; a key decision on the flagged item with
-the weakest discrimination (drop) and on another flagged item (keep), each with its reason and rescoring;
+the weakest discrimination (drop) and on the mildest other flagged item (keep), each with its reason;
 key validation closed; results released. Certificates (order 60) come later, so releasing issues none.
 
 Idempotent: if the sitting exists the step only reports it. The whole step is one transaction.
@@ -29,7 +29,6 @@ import math
 import random
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from django.contrib.auth.hashers import make_password
@@ -98,8 +97,8 @@ DROP_REASON = (
     "author for review."
 )
 KEEP_REASON = (
-    "演示：已复核统计与考生意见，标准答案无误，保留计分。"
-    "Demo: statistics and candidate comments reviewed; the key stands and the item is kept."
+    "演示：区分度略低，已复核统计与选项分布，保留计分。"
+    "Demo: slightly low discrimination; statistics and option choices reviewed, the item is kept."
 )
 CUT_REASON = "演示：改良 Angoff 法专家组（2 名评审）第一轮结果。Demo: modified Angoff panel (2 judges), round 1."
 OVERRIDE_REASON = "演示：模拟考生。Demo: simulated candidate."
@@ -315,41 +314,45 @@ def _standard(sitting: Sitting, officer: User, ratings_rng: np.random.Generator,
 
 
 def _key_decisions(sitting: Sitting, officer: User) -> list[str]:
-    """Drop the flagged unit with the weakest discrimination; keep another flagged unit. Returns what was done."""
+    """Drop the flagged unit with the weakest discrimination; keep the mildest other flagged unit.
+
+    A unit on both forms counts with its flags from both and its lowest corrected point-biserial.
+    Returns what was done.
+    """
     from question_bank.models import QuestionVersion
 
     data = SittingAnalysis.objects.get(sitting=sitting).data
-    flagged: dict[tuple[int, str], dict[str, Any]] = {}
+    codes: dict[tuple[int, str], set[str]] = {}
+    rpb: dict[tuple[int, str], float] = {}
+    where: dict[tuple[int, str], str] = {}
     for form in data["forms"]:
         for item in form["items"]:
-            if item.get("flags") and (item["version_id"], item["unit_id"]) not in flagged:
-                flagged[(item["version_id"], item["unit_id"])] = item
-    if not flagged:
-        return []
-    discrimination = [
-        key
-        for key, item in flagged.items()
-        if {f["code"] for f in item["flags"]} & {"low_discrimination", "negative_discrimination", "possible_miskey"}
-    ]
+            if not item.get("flags"):
+                continue
+            unit = (item["version_id"], item["unit_id"])
+            codes.setdefault(unit, set()).update(flag["code"] for flag in item["flags"])
+            value = item.get("rpb")
+            rpb[unit] = min(rpb.get(unit, 1.0), 1.0 if value is None else value)
+            where.setdefault(unit, f"form {form['label']} position {item['label']}")
     done = []
-    dropped = None
-    if discrimination:
-        dropped = min(
-            discrimination, key=lambda k: (flagged[k].get("rpb") if flagged[k].get("rpb") is not None else 1.0, k)
-        )
+    weak = sorted(
+        u for u, c in codes.items() if c & {"low_discrimination", "negative_discrimination", "possible_miskey"}
+    )
+    dropped = min(weak, key=lambda u: (rpb[u], u)) if weak else None
+    if dropped is not None:
         version = QuestionVersion.objects.get(pk=dropped[0])
         key_decision_confirm(
             sitting=sitting, version=version, unit_id=dropped[1], action="drop", key=[], reason=DROP_REASON, by=officer
         )
-        done.append(f"dropped item {flagged[dropped]['label']}")
-    others = sorted(k for k in flagged if k != dropped)
-    if others:
-        kept = others[0]
+        done.append(f"dropped {where[dropped]}")
+    mild = [u for u, c in codes.items() if u != dropped and c <= {"low_discrimination", "too_easy", "too_hard"}]
+    if mild:
+        kept = max(mild, key=lambda u: (rpb[u], u))
         version = QuestionVersion.objects.get(pk=kept[0])
         key_decision_confirm(
             sitting=sitting, version=version, unit_id=kept[1], action="keep", key=[], reason=KEEP_REASON, by=officer
         )
-        done.append(f"kept item {flagged[kept]['label']}")
+        done.append(f"kept {where[kept]}")
     return done
 
 

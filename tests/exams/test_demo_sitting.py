@@ -42,7 +42,13 @@ def test_the_step_releases_a_scored_key_validated_sitting_with_an_angoff_cut(rel
     cut = CutScore.objects.get(sitting=sitting, is_current=True)
     assert cut.method == "angoff" and 40 < cut.percent < 90 and cut.reason
     assert cut.details["n_judges"] == 2 and len(cut.details["judge_cuts_percent"]) == 2
-    assert all(d.reason for d in KeyDecision.objects.filter(sitting=sitting))
+    analysis = sitting.analysis.data
+    for decision in KeyDecision.objects.filter(sitting=sitting):
+        assert decision.reason and decision.action in ("drop", "keep")
+        items = [i for f in analysis["forms"] for i in f["items"] if i["version_id"] == decision.version_id]
+        assert items and all(i["dropped"] == (decision.action == "drop") for i in items)
+        if decision.action == "keep":  # only a mildly flagged item is kept
+            assert not {f["code"] for i in items for f in i["flags"]} & {"negative_discrimination", "possible_miskey"}
     assert any("released demo sitting" in line for line in said)
 
 
