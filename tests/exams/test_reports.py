@@ -278,3 +278,10 @@ def test_report_queries_do_not_grow_with_the_cohort(officer, django_capture_on_c
             measured.append(len(ctx))
         counts.append(measured)
     assert counts[0] == counts[1]
+
+
+def test_the_practice_report_page_shows_the_missed_items_in_chinese_by_default(practice, client_as):
+    body = client_as(practice.candidates["c2"]).get(report_url(practice, "c2")).content.decode()
+    assert "答错的试题" in body and "正确答案" in body
+    assert "B. Hepatic artery" in body and f"{SECRET_EXPLANATION}-1" in body
+    assert "合格分数线" in body
