@@ -180,6 +180,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# DICOM uploads (docs/dicom.md): a series may arrive as hundreds of files in one request.
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("DATA_UPLOAD_MAX_NUMBER_FILES", 3000)
+QUESTION_BANK_DICOM_MAX_UPLOAD_BYTES = env_int("QUESTION_BANK_DICOM_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024)
 
 # E-mail: the console unless an SMTP host is given.
 EMAIL_HOST = env_str("EMAIL_HOST")

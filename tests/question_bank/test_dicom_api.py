@@ -193,3 +193,10 @@ def test_the_candidate_payload_and_manifest_hold_no_dicom_header_field_and_no_ro
         for value in HEADER_VALUES:
             assert value not in text, value
         assert "roi" not in text and "lesion" not in text
+
+
+def test_a_series_of_more_than_a_hundred_files_uploads_in_one_request(api_as, instructor):
+    files = [SimpleUploadedFile(name, data) for name, data in ct_files(120, 8)]
+    response = api_as(instructor).post(reverse("api:question-dicom-upload"), {"files": files}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["frames"] == 120
