@@ -111,6 +111,7 @@ def start(request: HttpRequest) -> HttpResponse:
         selectors.practice_versions().order_by().values("area_id").annotate(n=Count("pk")).values_list("area_id", "n")
     )
     form.fields["areas"].label_from_instance = lambda area: f"{area.name} ({available.get(area.pk, 0)})"
+    form.fields["objectives"].label_from_instance = lambda objective: f"{objective.code} {objective.text[:60]}"
     return render(
         request,
         "exams/practice/start.html",

@@ -61,6 +61,7 @@ def test_a_tutor_session_shows_the_feedback_only_after_the_save(page_as, live_se
     assert key_option.get_attribute("data-option") == "B"  # the canonical key, shown by its display label
     expect(feedback.locator(".feedback-key")).to_contain_text(key_option.locator(".option-label").inner_text())
     expect(page.locator("#practice-item input[data-label='B']")).to_be_disabled()  # answered: final
+    expect(page.locator("#practice-check")).to_be_hidden()
 
     first.refresh_from_db()
     assert first.seq >= 1 and first.correct is (first.answer["choice"] == "B")
@@ -76,3 +77,30 @@ def test_a_tutor_session_shows_the_feedback_only_after_the_save(page_as, live_se
     page.keyboard.press("n")
     expect(page.locator("#practice-heading")).to_contain_text("2")
     expect(feedback).to_be_hidden()
+
+
+def test_a_simulation_autosaves_keeps_answers_across_a_reload_and_scores_at_the_end(page_as, live_server, trainee):
+    make_item(n=1)
+    make_item(n=2)
+    session = practice_session_start(trainee=trainee, mode="simulation", count=2, seed=2)
+    page = page_as(trainee)
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(live_server.url + reverse("exams:practice_session", args=[session.pk]))
+    expect(page.locator("#practice-timer")).to_be_visible()
+    expect(page.locator("#practice-check")).to_be_hidden()
+    page.locator("#practice-heading").focus()
+    page.keyboard.press("b")
+    expect(page.locator("#practice-save")).to_have_attribute("data-state", "saved")
+    expect(page.locator("#practice-feedback")).to_be_hidden()
+    item = PracticeItem.objects.get(session=session, position=1)
+    chosen = page.locator("#practice-item input:checked").get_attribute("value")
+    assert item.seq >= 1 and item.answer["choice"] == chosen
+    page.reload()
+    expect(page.locator("#practice-heading")).to_contain_text("2")  # the page opens on the first open question
+    expect(page.locator("#practice-item input:checked")).to_have_count(0)
+    page.locator("#practice-grid button").first.click()
+    expect(page.locator("#practice-item input:checked")).to_have_count(1)
+    page.locator("#practice-finish").click()
+    expect(page.locator("#practice-summary")).to_be_visible()
+    expect(page.locator("#practice-feedback")).to_be_visible()  # the end: feedback for every question
+    assert PracticeItem.objects.filter(session=session, correct__isnull=True).count() == 0

@@ -16,6 +16,7 @@
   const T = document.getElementById("practice-text").dataset;
   const CSRF = app.dataset.csrf || "";
   const SEQ_KEY = "irexam.practice." + config.sessionId + ".seq";
+  const QUEUE_KEY = "irexam.practice." + config.sessionId + ".queue";
   const CHOICE_KEYS = "abcde";
   const $ = (id) => document.getElementById(id);
   const el = {
@@ -46,11 +47,28 @@
     state: null,
     index: 0,
     pending: {}, // position → answer not yet saved (tutor/adaptive: until "Check answer")
-    queue: [], // simulation: saves not yet acknowledged, in order
+    queue: readQueue(), // simulation: saves not yet acknowledged, in order (kept across reloads)
     offset: 0, // server clock − local clock (ms)
     flushing: false,
   };
   const tutorLike = config.mode !== "simulation";
+
+  function readQueue() {
+    try {
+      const queue = JSON.parse(window.localStorage.getItem(QUEUE_KEY) || "[]");
+      return Array.isArray(queue) ? queue : [];
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function persistQueue() {
+    try {
+      window.localStorage.setItem(QUEUE_KEY, JSON.stringify(S.queue));
+    } catch (err) {
+      /* private mode: the queue lives as long as the page */
+    }
+  }
 
   function fmt(text, values) {
     return String(text).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
@@ -321,6 +339,7 @@
     }
     S.queue = S.queue.filter((q) => q.position !== entry.position);
     S.queue.push({ position: entry.position, answer: value, seq: nextSeq() });
+    persistQueue();
     flush();
   }
 
@@ -347,11 +366,13 @@
         }
         if (!result.ok) {
           S.queue.shift();
+          persistQueue();
           showError((result.data && result.data.detail) || T.saveFailed);
           if (result.status === 409) await load();
           continue;
         }
         S.queue.shift();
+        persistQueue();
         const entry = entryAt(save.position);
         entry.answer = save.answer;
         entry.answered = !isEmpty(save.answer);
@@ -504,6 +525,8 @@
       return;
     }
     applyState(result.data);
+    S.queue.forEach((save) => (S.pending[save.position] = save.answer));
+    if (S.queue.length) flush();
     el.loading.hidden = true;
     el.layout.hidden = false;
     if (focusPosition === undefined) {
