@@ -42,7 +42,7 @@ class CandidateReportApi(APIView):
     permission_classes = [HasRole.of(Role.TRAINEE)]
 
     class OutputSerializer(serializers.Serializer):
-        class Paper(serializers.Serializer):
+        class ReportPaper(serializers.Serializer):
             number = serializers.IntegerField()
             title = serializers.CharField()
             taken = serializers.BooleanField()
@@ -52,7 +52,7 @@ class CandidateReportApi(APIView):
             scaled_score = serializers.FloatField(allow_null=True)
             passed = serializers.BooleanField(allow_null=True)
 
-        class Area(serializers.Serializer):
+        class ReportArea(serializers.Serializer):
             code = serializers.CharField()
             name = serializers.CharField()
             raw = serializers.FloatField()
@@ -63,8 +63,8 @@ class CandidateReportApi(APIView):
             cohort_p75 = serializers.FloatField()
             percentile = serializers.FloatField()
 
-        class Missed(serializers.Serializer):
-            class Unit(serializers.Serializer):
+        class ReportMissed(serializers.Serializer):
+            class ReportMissedUnit(serializers.Serializer):
                 question = serializers.CharField()
                 key = serializers.ListField(child=serializers.CharField())
                 your_answer = serializers.ListField(child=serializers.CharField())
@@ -73,7 +73,7 @@ class CandidateReportApi(APIView):
             position = serializers.IntegerField()
             stem = serializers.CharField()
             lead_in = serializers.CharField()
-            units = Unit(many=True)
+            units = ReportMissedUnit(many=True)
             explanation = serializers.CharField()
 
         registration_id = serializers.IntegerField()
@@ -94,9 +94,9 @@ class CandidateReportApi(APIView):
         cohort_n = serializers.IntegerField()
         cohort_mean = serializers.FloatField(allow_null=True)
         percentile = serializers.FloatField(allow_null=True)
-        papers = Paper(many=True)
-        areas = Area(many=True)
-        missed_items = Missed(many=True)
+        papers = ReportPaper(many=True)
+        areas = ReportArea(many=True)
+        missed_items = ReportMissed(many=True)
 
     @extend_schema(responses=OutputSerializer, summary="The candidate's own score report (released results only)")
     def get(self, request: Request, registration_id: int) -> Response:
@@ -109,7 +109,7 @@ class CandidateReportsApi(APIView):
     permission_classes = [HasRole.of(Role.TRAINEE)]
 
     class OutputSerializer(serializers.Serializer):
-        class Row(serializers.Serializer):
+        class ReleasedResult(serializers.Serializer):
             registration_id = serializers.IntegerField(source="pk")
             sitting_code = serializers.CharField(source="sitting.code")
             exam_code = serializers.CharField(source="sitting.exam.code")
@@ -118,7 +118,7 @@ class CandidateReportsApi(APIView):
             passed = serializers.BooleanField(source="result.passed", allow_null=True)
             scaled_score = serializers.FloatField(source="result.scaled_score", allow_null=True)
 
-        results = Row(many=True)
+        results = ReleasedResult(many=True)
 
     @extend_schema(responses=OutputSerializer, summary="The candidate's released results")
     def get(self, request: Request) -> Response:
@@ -138,15 +138,86 @@ class CandidateReportPdfApi(FileApi):
         return pdf_response(reports.candidate_report(registration=registration))
 
 
+def _float(**kwargs) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, **kwargs)
+
+
 class OfficerReportApi(APIView):
     permission_classes = [HasRole.of(Role.OFFICER)]
 
+    class OutputSerializer(serializers.Serializer):
+        class SittingReportSitting(serializers.Serializer):
+            id = serializers.IntegerField()
+            code = serializers.CharField()
+            status = serializers.CharField()
+            exam = serializers.CharField()
+
+        class SittingReportScale(serializers.Serializer):
+            min = serializers.IntegerField()
+            max = serializers.IntegerField()
+            cut = serializers.IntegerField()
+
+        class SittingReportScores(serializers.Serializer):
+            scaled = serializers.ListField(child=serializers.FloatField(), help_text="sorted scaled scores")
+            percent = serializers.ListField(child=serializers.FloatField(), help_text="sorted percents")
+            cut_percent = _float()
+
+        class SittingReportItem(serializers.Serializer):
+            form = serializers.CharField()
+            paper_id = serializers.IntegerField()
+            position = serializers.IntegerField()
+            unit = serializers.CharField(allow_blank=True)
+            label = serializers.CharField()
+            version_id = serializers.IntegerField()
+            area = serializers.CharField()
+            type = serializers.CharField()
+            key = serializers.CharField(allow_blank=True)
+            dropped = serializers.BooleanField()
+            n = serializers.IntegerField(allow_null=True)
+            p = _float()
+            rpb = _float(help_text="corrected point-biserial")
+            d = _float(help_text="upper-lower 27% discrimination index")
+            omit_rate = _float()
+            b = _float(help_text="Rasch difficulty")
+            b_se = _float()
+            flags = serializers.ListField(child=serializers.CharField())
+            flag_reasons = serializers.ListField(child=serializers.CharField())
+            comments = serializers.IntegerField()
+
+        class SittingReportArea(serializers.Serializer):
+            code = serializers.CharField()
+            name = serializers.CharField()
+            n = serializers.IntegerField()
+            mean = serializers.FloatField()
+            p25 = serializers.FloatField()
+            median = serializers.FloatField()
+            p75 = serializers.FloatField()
+
+        class SittingReportPassRate(serializers.Serializer):
+            code = serializers.CharField(allow_blank=True)
+            name = serializers.CharField()
+            n = serializers.IntegerField()
+            passed = serializers.IntegerField()
+            pass_rate = serializers.FloatField()
+
+        sitting = SittingReportSitting()
+        computed_at = serializers.DateTimeField()
+        scale = SittingReportScale()
+        n_candidates = serializers.IntegerField()
+        pass_count = serializers.IntegerField()
+        scores = SittingReportScores()
+        items = SittingReportItem(many=True)
+        areas = SittingReportArea(many=True)
+        centres = SittingReportPassRate(many=True)
+        provinces = SittingReportPassRate(many=True)
+
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses=OutputSerializer,
         summary="Report data of a scored sitting: scores, item statistics, areas, pass rates by centre and province",
     )
     def get(self, request: Request, sitting_id: int) -> Response:
-        return Response(reports.officer_report(selectors_scoring.sitting_get(sitting_id)))
+        report = reports.officer_report(selectors_scoring.sitting_get(sitting_id))
+        return Response(self.OutputSerializer(report).data)
 
 
 class OfficerReportChartApi(FileApi):
