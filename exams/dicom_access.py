@@ -1,14 +1,20 @@
-"""Who may fetch a DICOM series besides bank staff: a candidate whose in-progress attempt shows it.
+"""Who may fetch a DICOM series besides bank staff: a candidate whose in-progress attempt shows it, or a
+trainee whose practice session holds it.
 
 Registered with the question bank (``question_bank.services_dicom.register_dicom_access_rule``) so the
-lower app serves the series without importing exams. The series must be in the media of a form position
-of the candidate's own attempt that is in progress, in the stem or a case stage already reached.
-Queries: one (the candidate's in-progress form items with their content and stage state).
+lower app serves the series without importing exams.
+
+* exam: the series is in the media of a form position of the candidate's own attempt that is in
+  progress, in the stem or a case stage already reached (one query);
+* practice: the series is in the media of an item of one of the trainee's own practice sessions
+  (practice items are not secure; one query).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.apps import apps
 
 from exams.delivery import visible_dicom_refs
 from exams.models import Attempt, FormItem
@@ -31,7 +37,23 @@ def candidate_may_view_dicom(user: Any, media_id: str) -> bool:
     return False
 
 
+def trainee_may_view_practice_dicom(user: Any, media_id: str) -> bool:
+    try:
+        practice_item = apps.get_model("exams", "PracticeItem")
+    except LookupError:  # practice mode is not installed
+        return False
+    contents = (
+        practice_item.objects.filter(session__trainee=user, version__has_media=True)
+        .values_list("version__content", flat=True)
+        .iterator()
+    )
+    return any(
+        media_id in visible_dicom_refs(content, stage_reached=len(content.get("stages") or [])) for content in contents
+    )
+
+
 def register() -> None:
     from question_bank.services_dicom import register_dicom_access_rule
 
     register_dicom_access_rule(candidate_may_view_dicom)
+    register_dicom_access_rule(trainee_may_view_practice_dicom)

@@ -200,3 +200,35 @@ def test_a_series_of_more_than_a_hundred_files_uploads_in_one_request(api_as, in
     response = api_as(instructor).post(reverse("api:question-dicom-upload"), {"files": files}, format="multipart")
     assert response.status_code == 201, response.content
     assert response.json()["frames"] == 120
+
+
+def test_a_trainee_fetches_a_series_of_their_own_practice_session_only(api_as, trainee, other_trainee, instructor):
+    from django.apps import apps
+
+    try:
+        session_model = apps.get_model("exams", "PracticeSession")
+        item_model = apps.get_model("exams", "PracticeItem")
+    except LookupError:
+        pytest.skip("practice mode is not installed")
+    from curriculum.models import TechniqueArea
+    from question_bank.models import Question, QuestionVersion
+    from tests.question_bank.dicom_data import dicom_content
+
+    series = upload_ct(instructor)
+    area = TechniqueArea.objects.get(code="TACE")
+    question = Question.objects.create(area=area, created_by=instructor)
+    version = QuestionVersion.objects.create(
+        question=question,
+        number=1,
+        status="approved",
+        content=dicom_content(series),
+        level="Q",
+        pool="practice",
+        author=instructor,
+    )
+    session = session_model.objects.create(trainee=trainee, mode="tutor", target_count=1)
+    item_model.objects.create(session=session, position=1, version=version, area=area)
+
+    assert api_as(trainee).get(_manifest_url(series)).status_code == 200
+    assert api_as(trainee).get(_data_url(series)).status_code == 200
+    assert api_as(other_trainee).get(_manifest_url(series)).status_code == 404
