@@ -6,7 +6,17 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from exams.models import Attempt, CandidateResult, CutScore, Exam, Job, KeyDecision, Sitting, SittingAnalysis
+from exams.models import (
+    Attempt,
+    CandidateResult,
+    CutScore,
+    Exam,
+    Job,
+    KeyDecision,
+    Response,
+    Sitting,
+    SittingAnalysis,
+)
 from exams.services import scoring
 from exams.services.keys import key_decision_confirm, key_decision_preview
 from exams.services.scoring import scoring_job_start, sitting_score
@@ -411,3 +421,19 @@ def test_scoring_on_postgresql_twice_in_one_transaction_replaces_the_results(bui
     sitting_score(sitting=built.sitting)
     assert CandidateResult.objects.filter(sitting=built.sitting).count() == 4
     assert _attempt(built, "c2").raw_score == pytest.approx(EXPECTED_RAW["c2"])
+
+
+def test_the_scoring_benchmark_builds_a_sitting_that_scores_end_to_end():
+    """bench/scoring_bench.py's data (COPY on PostgreSQL, bulk_create elsewhere) and its baseline query."""
+    from bench.scoring_bench import bare_select, build
+
+    sitting = build(40, 12, 1)
+    responses = bare_select(sitting)
+    assert 400 < responses < 480  # about 2 % omitted
+    assert responses == Response.objects.filter(attempt__form__sitting=sitting).count()
+    assert Response.objects.filter(attempt__form__sitting=sitting, answer__choice__in=list("ABCDE")).count() == (
+        responses
+    )
+    summary = sitting_score(sitting=sitting)
+    assert summary.candidates == 40 and summary.pass_count is not None
+    assert set(summary.timings) == {"load", "score", "analyse", "calibrate", "save"}
