@@ -10,16 +10,19 @@ from accounts.views import set_language
 from . import views
 from .api import ApiRootApi
 
+# Django tries patterns in order: the exam-day hot paths (answer save, exam start, public
+# verification) come first, so resolving them does not walk every other route (see bench/).
 api_v1 = [
     path("", ApiRootApi.as_view(), name="root"),
+    path("", include("exams.api.urls")),
+    path("", include("certificates.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("question_bank.api.urls")),
     path("", include("curriculum.api.urls")),
-    path("", include("exams.api.urls")),
-    path("", include("certificates.api.urls")),
 ]
 
 urlpatterns = [
+    path("api/v1/", include((api_v1, "api"))),
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -29,7 +32,6 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("bank/", include("question_bank.urls")),
     path("", include("certificates.urls")),
-    path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view loads its start-up code as a script file, so the CSP needs no inline script;
     # only its small inline <style> needs 'unsafe-inline' for styles on this one page.
