@@ -33,6 +33,7 @@ from exams.services.practice import (
     practice_session_finish,
     practice_session_finish_if_due,
     practice_session_start,
+    practice_sessions_finish_expired,
 )
 
 _STATE = inline_serializer(
@@ -101,6 +102,7 @@ class PracticeSessionListApi(TraineeApi):
 
     @extend_schema(responses=OutputSerializer(many=True), summary="My practice sessions")
     def get(self, request: Request) -> Response:
+        practice_sessions_finish_expired(trainee=request.user)
         sessions = selectors.practice_session_list(trainee=request.user)[:100]
         return Response(self.OutputSerializer(sessions, many=True).data)
 
@@ -254,6 +256,7 @@ def mastery_body(trainee: User) -> dict[str, Any]:
 class PracticeMasteryApi(TraineeApi):
     @extend_schema(responses=_MASTERY, summary="My mastery by area and objective, weekly trend, readiness")
     def get(self, request: Request) -> Response:
+        practice_sessions_finish_expired(trainee=request.user)
         return Response(mastery_body(request.user))
 
 

@@ -349,6 +349,23 @@ def practice_session_finish_if_due(*, session: PracticeSession, now: datetime | 
     return True
 
 
+def practice_sessions_finish_expired(
+    *, trainee: User | None = None, now: datetime | None = None, limit: int = 200
+) -> int:
+    """Finish simulations past their deadline (plus the grace): a bounded sweep, run before listing."""
+    now = now or timezone.now()
+    due = PracticeSession.objects.filter(
+        status=PracticeSession.Status.IN_PROGRESS, deadline_at__lt=now - timedelta(seconds=GRACE_SECONDS)
+    )
+    if trainee is not None:
+        due = due.filter(trainee_id=trainee.pk)
+    finished = 0
+    for session in due.order_by("deadline_at")[:limit]:
+        practice_session_finish(session=session, now=now, reason="time_up")
+        finished += 1
+    return finished
+
+
 # --- bookmarks and problem reports -------------------------------------------------------------------
 
 

@@ -26,7 +26,12 @@ from curriculum.models import Objective, TechniqueArea
 from curriculum.selectors import supervises
 from exams import selectors_practice as selectors
 from exams.models import ItemProblemReport, PracticeSession
-from exams.services.practice import MAX_QUESTIONS, practice_problem_resolve, practice_session_start
+from exams.services.practice import (
+    MAX_QUESTIONS,
+    practice_problem_resolve,
+    practice_session_start,
+    practice_sessions_finish_expired,
+)
 from irexam.errors import ApplicationError
 
 
@@ -90,6 +95,7 @@ class StartForm(forms.Form):
 @role_required(Role.TRAINEE)
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
+    practice_sessions_finish_expired(trainee=request.user)
     form = StartForm(request.POST or None, initial={"mode": "tutor", "source": "selection", "count": 10})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -211,6 +217,7 @@ def _progress_context(trainee: User) -> dict[str, Any]:
 
 @role_required(Role.TRAINEE)
 def progress(request: HttpRequest) -> HttpResponse:
+    practice_sessions_finish_expired(trainee=request.user)
     return render(request, "exams/practice/progress.html", _progress_context(request.user))
 
 

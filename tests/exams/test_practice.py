@@ -463,3 +463,15 @@ def test_a_dicom_series_in_a_practice_item_is_served_to_its_trainee_only(api_as,
     assert media["kind"] == "dicom"
     assert api_as(trainee).get(media["manifest_url"]).status_code == 200
     assert api_as(other_trainee).get(media["manifest_url"]).status_code in (403, 404)
+
+
+def test_an_overdue_simulation_is_finished_before_listing(api_as, trainee):
+    make_item(n=1)
+    session = practice_session_start(
+        trainee=trainee, mode="simulation", count=1, now=timezone.now() - timedelta(hours=2)
+    )
+    (listed,) = api_as(trainee).get(reverse("api:practice_sessions")).json()
+    assert listed["status"] == "finished" and listed["correct_count"] == 0
+    session.refresh_from_db()
+    assert session.stop_reason == "time_up"
+    assert api_as(trainee).get(reverse("api:practice_mastery")).json()["overall"]["n"] == 1  # counted as missed
