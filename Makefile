@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test install serve migrate demo lint format messages migrations-check check worker beat clean backup restore
+.PHONY: run test install serve migrate demo lint format messages migrations-check check worker beat clean backup restore bench
 
 run: install migrate demo serve
 
@@ -66,3 +66,9 @@ restore: install
 
 clean:
 	rm -rf $(VENV) var
+
+# Exam-day capacity (docs/performance.md): starts its own PostgreSQL database, gunicorn and Celery
+# workers on loopback (needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379). BENCH_ARGS e.g.
+# "answer_save --duration 20" or "--quick".
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
