@@ -270,7 +270,7 @@ def practice_answer_save(
                 "finished": session.is_finished,
             }
         next_position = None
-        if session.mode == Mode.ADAPTIVE and correct is not None:
+        if session.mode == Mode.ADAPTIVE and correct is not None and not item.is_answered:
             next_position = _adaptive_step(session=session, now=now)
     return {
         "position": position,

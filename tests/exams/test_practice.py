@@ -475,3 +475,13 @@ def test_an_overdue_simulation_is_finished_before_listing(api_as, trainee):
     session.refresh_from_db()
     assert session.stop_reason == "time_up"
     assert api_as(trainee).get(reverse("api:practice_mastery")).json()["overall"]["n"] == 1  # counted as missed
+
+
+def test_resending_an_adaptive_answer_does_not_add_another_item(trainee):
+    for i, b in enumerate([-1.0, 0.0, 1.0, 2.0]):
+        make_item(b=b, n=i + 1)
+    session = practice_session_start(trainee=trainee, mode="adaptive", count=4)
+    first = practice_answer_save(session=session, position=1, answer={"choice": "B"}, seq=1)
+    again = practice_answer_save(session=session, position=1, answer={"choice": "B"}, seq=2)  # a retry, newer seq
+    assert first["next_position"] == 2 and again["next_position"] is None
+    assert PracticeItem.objects.filter(session=session).count() == 2
