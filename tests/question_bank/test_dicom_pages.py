@@ -84,6 +84,8 @@ def test_attaching_a_series_to_a_draft_adds_a_dicom_media_entry_with_the_display
     }
     detail = client_as(instructor).get(reverse("question_bank:detail", args=[question.pk]), **EN).content.decode()
     assert 'data-window-preset="lung"' in detail and 'data-initial-frame="2"' in detail
+    # the key card shows the region of interest for the explanation (bank staff only)
+    assert """data-roi='{"frame": 1, "x": 4, "y": 5, "width": 6, "height": 7}'""" in detail
 
 
 def test_an_initial_frame_beyond_the_series_is_refused_on_the_page(client_as, instructor):

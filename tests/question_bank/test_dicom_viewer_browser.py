@@ -226,3 +226,42 @@ def test_a_missing_series_shows_the_translated_error(site):
 
     seen = _in_browser(scenario)
     assert seen["role"] == "alert"
+
+
+def test_a_region_of_interest_is_outlined_on_its_frame_only(site):
+    """The explanation's ROI (data-roi): a yellow outline on its frame; other frames are plain grey."""
+
+    def scenario(page, expect) -> dict[str, Any]:
+        page.goto(f"{site}?manifest=ct/manifest.json&data=ct/data.bin")
+        expect(page.locator("#viewer.dv-loaded")).to_be_visible()
+        page.evaluate(
+            """() => {
+              const host = document.createElement('div');
+              host.id = 'roi-viewer';
+              host.dataset.manifestUrl = 'ct/manifest.json';
+              host.dataset.dataUrl = 'ct/data.bin';
+              host.dataset.initialFrame = '3';
+              host.dataset.roi = JSON.stringify({ frame: 3, x: 8, y: 8, width: 40, height: 40 });
+              document.querySelector('main').append(host);
+              new window.DicomViewer(host);
+            }"""
+        )
+        expect(page.locator("#roi-viewer.dv-loaded")).to_be_visible()
+        count_yellow = """() => {
+          const c = document.querySelector('#roi-viewer .dv-canvas');
+          const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] > 150 && d[i + 2] < 80) n++;
+          return n;
+        }"""
+        seen = {"on_frame": page.evaluate(count_yellow)}
+        page.locator("#roi-viewer .dv-stage").focus()
+        page.keyboard.press("ArrowDown")
+        expect(page.locator("#roi-viewer .dv-status")).to_have_text("Slice 5/20 · W 400 L 40")
+        seen["other_frame"] = page.evaluate(count_yellow)
+        return seen
+
+    seen = _in_browser(scenario)
+    assert seen["page_errors"] == []
+    assert seen["on_frame"] > 100, "the outline is drawn"
+    assert seen["other_frame"] == 0
