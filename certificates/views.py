@@ -403,7 +403,8 @@ def manage_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
 @officer_required
 def manage_cme(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        credit = get_object_or_404(CmeCredit, pk=request.POST.get("credit"))
+        credit_id = request.POST.get("credit", "")
+        credit = get_object_or_404(CmeCredit, pk=int(credit_id) if credit_id.isdigit() else 0)  # not a 500 on junk
         try:
             services.cme_credit_verify(credit=credit, by=request.user, request=request)
         except ApplicationError as exc:

@@ -490,6 +490,8 @@ def training_period_verify(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.training_period_verify(period=period, by=request.user, request=request)
     except ApplicationError as error:
+        if error.status_code == 403:  # the trainee himself, or an instructor who does not supervise him
+            raise PermissionDenied(error.message) from error
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("The training period was verified."))

@@ -615,6 +615,12 @@ def question_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _forbidden_is_403(error: ApplicationError) -> None:
+    """A service's refusal for lack of permission answers 403 (not a message on the item page)."""
+    if error.status_code == 403:
+        raise PermissionDenied(error.message) from error
+
+
 def _question_for_action(pk: int) -> Question:
     return get_object_or_404(Question.objects.select_related("latest_version"), pk=pk)
 
@@ -630,6 +636,7 @@ def question_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.version_submit(version=draft, by=request.user, comment=request.POST.get("comment", ""))
     except ApplicationError as error:
+        _forbidden_is_403(error)
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("Version %(number)d was submitted for review.") % {"number": draft.number})
@@ -656,6 +663,7 @@ def question_retire(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.question_retire(question=question, by=request.user, comment=request.POST.get("comment", ""))
     except ApplicationError as error:
+        _forbidden_is_403(error)
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("%(code)s was retired.") % {"code": question.code})
@@ -674,6 +682,7 @@ def question_link_translation(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.translation_link(a=question, b=other, by=request.user)
     except ApplicationError as error:
+        _forbidden_is_403(error)
         messages.error(request, str(error.message))
     else:
         messages.success(request, _("%(other)s is linked as a translation.") % {"other": other.code})
