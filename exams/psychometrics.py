@@ -105,10 +105,15 @@ posterior (SD about 0.2 for 150 items) is too narrow for 21-41 Gauss-Hermite nod
 
 @dataclass(frozen=True)
 class Flag:
-    """Why a unit deserves a look during key validation."""
+    """Why a unit deserves a look during key validation.
+
+    ``reason`` is English (logs, the command line); ``code`` and ``params`` (the numbers in the
+    reason) let the application show it in the reader's language.
+    """
 
     code: str
     reason: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -478,14 +483,15 @@ def item_flags(
     """Flags (with reasons) for one unit, using the module's named thresholds."""
     flags: list[Flag] = []
     if p is not None and p < TOO_HARD_P:
-        flags.append(Flag("too_hard", f"p = {p:.2f} is below {TOO_HARD_P:.2f}"))
+        flags.append(Flag("too_hard", f"p = {p:.2f} is below {TOO_HARD_P:.2f}", {"p": p, "threshold": TOO_HARD_P}))
     if p is not None and p > TOO_EASY_P:
-        flags.append(Flag("too_easy", f"p = {p:.2f} is above {TOO_EASY_P:.2f}"))
+        flags.append(Flag("too_easy", f"p = {p:.2f} is above {TOO_EASY_P:.2f}", {"p": p, "threshold": TOO_EASY_P}))
     if rpb is not None and rpb < NEGATIVE_DISCRIMINATION_RPB:
         flags.append(
             Flag(
                 "negative_discrimination",
                 f"corrected point-biserial {rpb:.2f} is negative: stronger candidates do worse on this unit",
+                {"rpb": rpb},
             )
         )
     elif rpb is not None and rpb < LOW_DISCRIMINATION_RPB:
@@ -493,6 +499,7 @@ def item_flags(
             Flag(
                 "low_discrimination",
                 f"corrected point-biserial {rpb:.2f} is below {LOW_DISCRIMINATION_RPB:.2f}",
+                {"rpb": rpb, "threshold": LOW_DISCRIMINATION_RPB},
             )
         )
     key_rpbs = [o.rpb for o in options if o.is_key and o.rpb is not None]
@@ -506,10 +513,11 @@ def item_flags(
                     "possible_miskey",
                     f"option {best.option} (point-biserial {best.rpb:.2f}) discriminates "
                     f"better than the key (point-biserial {weakest_key:.2f})",
+                    {"option": best.option, "option_rpb": best.rpb, "key_rpb": weakest_key},
                 )
             )
     if n_comments >= MANY_COMMENTS:
-        flags.append(Flag("many_comments", f"{n_comments} candidate comments"))
+        flags.append(Flag("many_comments", f"{n_comments} candidate comments", {"n": n_comments}))
     return flags
 
 

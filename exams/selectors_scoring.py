@@ -7,12 +7,14 @@ key decisions (one query).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from exams.models import (
     AngoffPanel,
@@ -90,6 +92,64 @@ def scoring_status(sitting: Sitting) -> dict[str, Any]:
     }
 
 
+#: Short names of the item-analysis flags (``exams.psychometrics.item_flags`` codes).
+FLAG_LABELS = {
+    "too_hard": gettext_lazy("Too hard"),
+    "too_easy": gettext_lazy("Too easy"),
+    "low_discrimination": gettext_lazy("Low discrimination"),
+    "negative_discrimination": gettext_lazy("Negative discrimination"),
+    "possible_miskey": gettext_lazy("Possible miskey"),
+    "many_comments": gettext_lazy("Many comments"),
+}
+
+
+def _flag_reason(code: str, params: Mapping[str, Any]) -> str | None:
+    """The reason of a flag in the active language, from its code and numbers (``None`` if unknown)."""
+    try:
+        if code == "too_hard":
+            return _("p = %(p).2f is below %(threshold).2f: few candidates answer this unit correctly.") % params
+        if code == "too_easy":
+            return _("p = %(p).2f is above %(threshold).2f: nearly every candidate answers this unit correctly.") % (
+                params
+            )
+        if code == "negative_discrimination":
+            return (
+                _("The corrected point-biserial %(rpb).2f is negative: stronger candidates do worse on this unit.")
+                % params
+            )
+        if code == "low_discrimination":
+            return _("The corrected point-biserial %(rpb).2f is below %(threshold).2f.") % params
+        if code == "possible_miskey":
+            return (
+                _(
+                    "Option %(option)s (point-biserial %(option_rpb).2f) discriminates better than the key "
+                    "(point-biserial %(key_rpb).2f): check the key."
+                )
+                % params
+            )
+        if code == "many_comments":
+            return ngettext("%(n)d candidate comment.", "%(n)d candidate comments.", params["n"]) % params
+    except (KeyError, TypeError, ValueError):
+        return None
+    return None
+
+
+def flag_display(flag: Mapping[str, Any] | str) -> dict[str, Any]:
+    """A stored flag (``{"code", "reason", "params"}``) for people: code, translated label and reason.
+
+    Flags stored before their numbers were kept (no ``params``) keep their English reason.
+    """
+    if not isinstance(flag, Mapping):
+        flag = {"code": str(flag), "reason": ""}
+    code = str(flag.get("code", ""))
+    reason = _flag_reason(code, flag.get("params") or {}) if flag.get("params") else None
+    return {
+        "code": code,
+        "label": str(FLAG_LABELS.get(code, code)),
+        "reason": reason if reason is not None else str(flag.get("reason") or ""),
+    }
+
+
 def _decisions_by_unit(sitting: Sitting) -> dict[tuple[int, str], KeyDecision]:
     return {
         (d.version_id, d.unit_id): d
@@ -117,6 +177,7 @@ def item_analysis(sitting: Sitting, *, flagged_only: bool = False) -> dict[str, 
             rows.append(
                 {
                     **{k: v for k, v in item.items() if k != "options"},
+                    "flags": [flag_display(flag) for flag in item.get("flags") or []],
                     "decision": (
                         {"action": decision.action, "key": decision.key, "reason": decision.reason}
                         if decision is not None
@@ -140,7 +201,11 @@ def item_detail(sitting: Sitting, *, form_id: int, position: int) -> dict[str, A
     units = []
     for form in analysis.get("forms", []):
         if form["id"] == form_id:
-            units = [item for item in form["items"] if item["position"] == position]
+            units = [
+                item | {"flags": [flag_display(flag) for flag in item.get("flags") or []]}
+                for item in form["items"]
+                if item["position"] == position
+            ]
     comments = [
         {"text": text, "created_at": created_at}
         for text, created_at in ItemComment.objects.filter(attempt__form__sitting=sitting, version=form_item.version)

@@ -437,3 +437,59 @@ def test_the_scoring_benchmark_builds_a_sitting_that_scores_end_to_end():
     summary = sitting_score(sitting=sitting)
     assert summary.candidates == 40 and summary.pass_count is not None
     assert set(summary.timings) == {"load", "score", "analyse", "calibrate", "save"}
+
+
+# --- flag reasons in the reader's language ---------------------------------------------------------
+
+
+def test_flags_keep_their_numbers_and_are_shown_in_the_readers_language():
+    from django.utils import translation
+
+    from exams import psychometrics
+    from exams.selectors_scoring import flag_display
+
+    flags = psychometrics.item_flags(0.2, -0.12, n_comments=4)
+    assert [(f.code, f.params) for f in flags] == [
+        ("too_hard", {"p": 0.2, "threshold": psychometrics.TOO_HARD_P}),
+        ("negative_discrimination", {"rpb": -0.12}),
+        ("many_comments", {"n": 4}),
+    ]
+    stored = psychometrics.to_jsonable(flags)
+    with translation.override("en"):
+        shown = [flag_display(flag) for flag in stored]
+        assert shown[0] == {
+            "code": "too_hard",
+            "label": "Too hard",
+            "reason": "p = 0.20 is below 0.30: few candidates answer this unit correctly.",
+        }
+        assert shown[1]["reason"].startswith("The corrected point-biserial -0.12 is negative")
+        assert shown[2]["reason"] == "4 candidate comments."
+    with translation.override("zh-hans"):
+        shown = [flag_display(flag) for flag in stored]
+        assert [s["label"] for s in shown] == ["过难", "区分度为负", "试题反馈较多"]
+        assert "校正点二列相关系数 -0.12" in shown[1]["reason"] and shown[2]["reason"] == "4 条试题反馈。"
+    # a flag stored before the numbers were kept shows its English reason under a translated label
+    with translation.override("zh-hans"):
+        assert flag_display({"code": "too_easy", "reason": "p = 0.97 is above 0.95"}) == {
+            "code": "too_easy",
+            "label": "过易",
+            "reason": "p = 0.97 is above 0.95",
+        }
+
+
+def test_the_item_analysis_shows_every_flag_with_a_label_and_a_reason(officer):
+    from django.utils import translation
+
+    from exams.selectors_scoring import item_analysis, item_detail
+
+    sitting, _paper, forms, _versions = build_simulated_sitting(officer=officer)
+    sitting_score(sitting=sitting)
+    with translation.override("zh-hans"):
+        analysis = item_analysis(sitting)
+        flags = [flag for form in analysis["forms"] for item in form["items"] for flag in item["flags"]]
+        assert flags, "the simulated sitting has flagged units"
+        assert all(set(flag) == {"code", "label", "reason"} and flag["reason"] for flag in flags)
+        assert all(flag["label"] != flag["code"] for flag in flags)
+        flagged = next(item for item in analysis["forms"][0]["items"] if item["flags"])
+        detail = item_detail(sitting, form_id=forms[0].pk, position=flagged["position"])
+        assert detail["units"][0]["flags"] == flagged["flags"]
