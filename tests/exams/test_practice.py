@@ -485,3 +485,25 @@ def test_resending_an_adaptive_answer_does_not_add_another_item(trainee):
     again = practice_answer_save(session=session, position=1, answer={"choice": "B"}, seq=2)  # a retry, newer seq
     assert first["next_position"] == 2 and again["next_position"] is None
     assert PracticeItem.objects.filter(session=session).count() == 2
+
+
+def test_no_key_explanation_reference_or_statistic_reaches_the_trainee_before_the_save(api_as, trainee):
+    from tests.exams.conftest import SECRET_DIFFICULTY, SECRET_EXPLANATION, SECRET_REFERENCE, delivery_contents
+
+    contents = [c for c in delivery_contents() if c["type"] != "case"]
+    for n, content in enumerate(contents, start=1):
+        make_item(content=content, estimate=SECRET_DIFFICULTY, b=1.2345 + n)
+    api = api_as(trainee)
+    bodies = []
+    for mode in ("tutor", "simulation", "adaptive"):
+        state = _start(api, mode=mode, count=len(contents)).json()
+        bodies.append(json.dumps(state))
+        bodies.append(api.get(reverse("api:practice_session", args=[state["id"]])).content.decode())
+        for entry in state["items"]:
+            bodies.append(
+                api.get(reverse("api:practice_feedback", args=[state["id"], entry["position"]])).content.decode()
+            )
+    bodies.append(api.get(reverse("api:practice_sessions")).content.decode())
+    for body in bodies:
+        for secret in (SECRET_EXPLANATION, SECRET_REFERENCE, str(SECRET_DIFFICULTY), "2.2345", '"key"'):
+            assert secret not in body
