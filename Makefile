@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 
-.PHONY: run test install serve migrate demo lint format messages migrations-check check worker beat clean backup restore bench
+.PHONY: run test install serve migrate demo lint format messages migrations-check check worker beat clean backup restore bench chaos
 
 run: install migrate demo serve
 
@@ -63,6 +63,10 @@ backup: install
 restore: install
 	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=path/to/backup.tar.gz [FORCE=1]"; exit 2; }
 	$(BIN)/python scripts/backup.py restore $(ARCHIVE) $(if $(FORCE),--force)
+
+# The chaos run: gunicorn + PostgreSQL + Redis (DB 11) + Celery under faults; ~5 min; docs/reliability.md.
+chaos: install
+	$(BIN)/python -m bench.chaos
 
 clean:
 	rm -rf $(VENV) var
