@@ -507,3 +507,21 @@ def test_no_key_explanation_reference_or_statistic_reaches_the_trainee_before_th
     for body in bodies:
         for secret in (SECRET_EXPLANATION, SECRET_REFERENCE, str(SECRET_DIFFICULTY), "2.2345", '"key"'):
             assert secret not in body
+
+
+def test_the_problem_report_list_runs_a_constant_number_of_queries(api_as, trainee, instructor):
+    from exams.services.practice import practice_problem_report
+
+    def report(n):
+        make_item(n=n, by=instructor)
+        session = practice_session_start(trainee=trainee, mode="tutor", count=1, source="selection")
+        item = PracticeItem.objects.filter(session=session).get()
+        practice_problem_report(item=item, reporter=trainee, text=f"Problem {n}")
+
+    report(1)
+    api = api_as(instructor)
+    few = _queries(api, reverse("api:practice_problem_reports"))
+    for n in range(2, 5):
+        report(n)
+    assert _queries(api, reverse("api:practice_problem_reports")) == few
+    assert len(api.get(reverse("api:practice_problem_reports")).json()) == 4
