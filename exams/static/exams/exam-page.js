@@ -694,7 +694,7 @@
       { className: "item-media" },
       media.map((m) =>
         h("figure", {}, [
-          m.kind === "dicom"
+          m.kind === "dicom" && m.manifest_url
             ? dicomHost(m)
             : m.url
               ? h("img", { src: m.url, alt: m.alt || "", loading: "lazy" })

@@ -122,12 +122,21 @@ export class DicomViewer {
 
   /** Start every element carrying data-dicom-viewer under `root`; returns the viewers. */
   static autoInit(root = document) {
-    return Array.from(root.querySelectorAll("[data-dicom-viewer]")).map((el) => {
-      if (el.dicomViewer) return el.dicomViewer; // started already
-      const viewer = new DicomViewer(el);
-      viewer.ready.catch(() => {}); // the error is shown in the viewer's status line
-      return viewer;
-    });
+    const viewers = [];
+    for (const el of root.querySelectorAll("[data-dicom-viewer]")) {
+      if (el.dicomViewer) {
+        viewers.push(el.dicomViewer); // started already
+        continue;
+      }
+      try {
+        const viewer = new DicomViewer(el);
+        viewer.ready.catch(() => {}); // the error is shown in the viewer's status line
+        viewers.push(viewer);
+      } catch (error) {
+        console.error(error); // e.g. an element without URLs: leave it, start the others
+      }
+    }
+    return viewers;
   }
 
   // ---------------------------------------------------------------------------------------------
