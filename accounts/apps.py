@@ -12,3 +12,8 @@ class AccountsConfig(AppConfig):
         from .roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
+
+        from .dashboards import register_nav
+        from .roles import Role
+
+        register_nav(Role.OFFICER, "accounts:lockouts", _("Locked sign-ins"), order=95)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -29,7 +29,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if two_factor.has_confirmed_device(user) and not two_factor.is_verified(user):
         # Replacing a device needs the current one first: a password alone never re-enrols.
-        return redirect(f"{resolve_url('accounts:two_factor_verify')}?next={request.path}")
+        return redirect(f"{resolve_url('accounts:two_factor_verify')}?{urlencode({'next': request.path})}")
     form = OtpCodeForm(request.POST or None)
     device = two_factor.totp_device_pending(user=user)
     if request.method == "POST" and device is not None and form.is_valid():
@@ -56,7 +56,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     """The step after the password: a code from the app or a backup code."""
     if not two_factor.has_confirmed_device(request.user):
-        return redirect(f"{resolve_url('accounts:two_factor_setup')}?next={_next_url(request)}")
+        return redirect(f"{resolve_url('accounts:two_factor_setup')}?{urlencode({'next': _next_url(request)})}")
     if two_factor.is_verified(request.user):
         return redirect(_next_url(request))
     form = OtpCodeForm(request.POST or None)

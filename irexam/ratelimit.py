@@ -12,7 +12,8 @@ import time
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext_lazy as _
 
 from .errors import ApplicationError
@@ -55,16 +56,32 @@ def hit(key: str, setting: str) -> tuple[bool, int]:
         return True, 0
     limit, window = rate
     now = int(time.time())
-    full_key = f"ratelimit:{key}:{now // window}"
-    if cache.add(full_key, 1, window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(full_key)
-        except ValueError:  # expired between add and incr
-            cache.set(full_key, 1, window + 5)
-            count = 1
+    count = _count(f"ratelimit:{key}:{now // window}", window + 5)
     return count <= limit, max(1, window - now % window)
+
+
+def _count(key: str, timeout: int) -> int:
+    """Add one to the counter ``key`` (created with ``timeout``) and return it.
+
+    On Redis one pipelined INCR + EXPIRE (one round trip; Django's ``add`` + ``incr`` would take
+    three); on any other cache ``add`` then ``incr``.
+    """
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full_key, write=True)  # Django's Redis client wrapper
+        pipeline = client.pipeline(transaction=False)
+        pipeline.incr(full_key)
+        pipeline.expire(full_key, timeout)
+        count, _expiry_set = pipeline.execute()
+        return int(count)
+    if backend.add(key, 1, timeout):
+        return 1
+    try:
+        return backend.incr(key)
+    except ValueError:  # expired between add and incr
+        backend.set(key, 1, timeout)
+        return 1
 
 
 def check(key: str, setting: str, message=None) -> None:

@@ -145,3 +145,35 @@ def test_axes_records_at_most_the_username_columns_length(rf):
     assert len(lockout_username(request, None)) == 150
     assert lockout_username(request, {"username": "z" * 400}) == "z" * 150
     assert lockout_username(rf.post("/accounts/login/", {}), None) is None
+
+
+def test_an_officer_sees_a_locked_sign_in_and_unlocks_it(client, client_as, trainee, officer, lockout_after_three):
+    from accounts.models import AuditEvent
+
+    for _ in range(3):
+        _fail(client)
+    client.logout()
+    staff = client_as(officer)
+    page = staff.get(reverse("accounts:lockouts"))
+    assert page.status_code == 200
+    assert [row.username for row in page.context["rows"]] == ["trainee"]
+    response = staff.post(reverse("accounts:lockout_unlock"), {"username": "trainee", "ip_address": "127.0.0.1"})
+    assert response.status_code == 302
+    assert list(staff.get(reverse("accounts:lockouts")).context["rows"]) == []
+    event = AuditEvent.objects.get(action="accounts.login_unlocked")
+    assert event.actor == officer and event.target_id == "trainee"
+    staff.logout()
+    assert client.post(reverse("login"), {"username": "trainee", "password": PASSWORD}).status_code == 302
+
+
+def test_only_officers_see_or_clear_lockouts(client_as, trainee, proctor, lockout_after_three):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username="trainee", ip_address="127.0.0.1", user_agent="", http_accept="", path_info="/", failures_since_start=3
+    )
+    for user in (trainee, proctor):
+        client = client_as(user)
+        assert client.get(reverse("accounts:lockouts")).status_code == 403
+        assert client.post(reverse("accounts:lockout_unlock"), {"username": "trainee"}).status_code == 403
+    assert AccessAttempt.objects.count() == 1
