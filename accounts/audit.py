@@ -55,6 +55,39 @@ def audit_record(
     return event
 
 
+def audit_record_many(records: list[dict]) -> list[AuditEvent]:
+    """Append several records at once, chained in the given order: one lock of the chain head and one
+    bulk insert instead of three statements each (issuing a sitting's certificates, for instance).
+
+    Each item takes ``audit_record``'s keyword arguments (``action``, ``actor``, ``target``,
+    ``summary``, ``data``; no request).
+    """
+    if not records:
+        return []
+    with transaction.atomic():
+        head, _created = AuditChain.objects.select_for_update().get_or_create(pk=1)
+        prev_hash, events = head.last_hash, []
+        for record in records:
+            target, actor = record.get("target"), record.get("actor")
+            if actor is not None and not getattr(actor, "is_authenticated", False):
+                actor = None
+            event = AuditEvent(
+                actor=actor,
+                actor_label=(actor.get_username() if actor is not None else "system")[:150],
+                action=record["action"],
+                target_type=record.get("target_type") or (target._meta.label_lower if target is not None else ""),
+                target_id=str(record.get("target_id") or (target.pk if target is not None else "")),
+                summary=str(record.get("summary", ""))[:500],
+                data=record.get("data") or {},
+                prev_hash=prev_hash,
+            )
+            event.hash = prev_hash = event.compute_hash()
+            events.append(event)
+        AuditEvent.objects.bulk_create(events, batch_size=500)
+        AuditChain.objects.filter(pk=1).update(last_hash=prev_hash, count=models.F("count") + len(events))
+    return events
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     ok: bool
