@@ -631,54 +631,75 @@ class _MarginalRasch:
     - Hessian = -diag(sum_i M_ij E_post[P_j Q_j]) + sum_i E_post[(M_i P)(M_i P)^T] - EP^T EP
 
     The middle term is summed per missingness pattern (one pattern for a single form).
+
+    Under the Rasch model ``log L_iq = r_i theta_q - sum_j x_ij b_j + sum_j M_ij log Q_j(theta_q)``:
+    the posterior depends on a candidate's responses only through the units presented and the raw
+    score ``r_i`` (the middle term is constant over the nodes). Candidates are therefore grouped by
+    (presented units, raw score) and every sum over candidates runs over the groups, weighted by
+    their sizes — the same numbers with a few hundred rows instead of one per candidate.
     """
 
     def __init__(self, x: FloatArray, present: FloatArray, nodes: FloatArray, weights: FloatArray):
-        self.x = x
-        self.present = present
-        self.miss = present - x  # 1 where presented and wrong
+        self.item_totals = x.sum(axis=0)
         self.nodes = nodes
         self.log_weights = np.log(weights)
+        n_candidates, n_units = x.shape
         if present.all():
-            self.patterns = np.ones((1, present.shape[1]))
-            self.pattern_of = np.zeros(present.shape[0], dtype=np.intp)
+            patterns = np.ones((1, n_units))
+            pattern_of = np.zeros(n_candidates, dtype=np.intp)
         else:  # group candidates by which units they were presented (one group per form)
             packed = np.packbits(present.astype(bool), axis=1)
             rows = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1])))
             _, first, inverse = np.unique(rows[:, 0], return_index=True, return_inverse=True)
-            self.patterns = present[first]
-            self.pattern_of = inverse.reshape(-1)
+            patterns = present[first]
+            pattern_of = inverse.reshape(-1)
+        raw = np.rint(x.sum(axis=1)).astype(np.intp)
+        key = pattern_of * (n_units + 1) + raw
+        _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
+        self.group_of = inverse.reshape(-1)  # candidate -> group
+        self.counts = counts.astype(np.float64)
+        self.raw = raw[first].astype(np.float64)
+        self.present = present[first]  # groups x units
+        self.patterns = patterns
+        self.pattern_of = pattern_of[first]  # group -> pattern
 
     def posterior(self, b: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """Log-likelihood, the posterior of each *group* over the nodes, and P_j(theta_q)."""
         z = self.nodes[None, :] - b[:, None]  # units x nodes
         log_p = -np.logaddexp(0.0, -z)
         log_q = -np.logaddexp(0.0, z)
-        log_joint = self.x @ log_p + self.miss @ log_q + self.log_weights[None, :]
+        log_joint = self.raw[:, None] * self.nodes[None, :] + self.present @ log_q + self.log_weights[None, :]
         peak = log_joint.max(axis=1, keepdims=True)
         post = np.exp(log_joint - peak)
         mass = post.sum(axis=1, keepdims=True)
-        loglik = float(np.sum(peak[:, 0] + np.log(mass[:, 0])))
+        loglik = float(self.counts @ (peak[:, 0] + np.log(mass[:, 0])) - self.item_totals @ b)
         return loglik, post / mass, np.exp(log_p)
+
+    def candidate_posterior(self, b: FloatArray) -> FloatArray:
+        """The posterior of each candidate over the nodes (candidates x nodes)."""
+        return self.posterior(b)[1][self.group_of]
 
     def derivatives(self, b: FloatArray) -> tuple[float, FloatArray, FloatArray]:
         loglik, post, prob = self.posterior(b)
-        expected = (post @ prob.T) * self.present
-        gradient = (expected - self.x).sum(axis=0)
-        info = ((post @ (prob * (1.0 - prob)).T) * self.present).sum(axis=0)
+        counts = self.counts
+        expected = (post @ prob.T) * self.present  # per group
+        gradient = counts @ expected - self.item_totals
+        info = counts @ ((post @ (prob * (1.0 - prob)).T) * self.present)
         middle = np.zeros((b.size, b.size))
+        weighted = post * counts[:, None]
         if len(self.patterns) <= len(self.nodes):
             for g, mask in enumerate(self.patterns):
-                mass = post[self.pattern_of == g].sum(axis=0)
+                mass = weighted[self.pattern_of == g].sum(axis=0)
                 masked = prob * mask[:, None]
                 middle += (masked * mass[None, :]) @ masked.T
-        else:  # many missingness patterns: sum node by node, over candidates with mass there
+        else:  # many missingness patterns: sum node by node, over groups with mass there
             for q in range(len(self.nodes)):
                 near = post[:, q] > 1e-15
                 if near.any():
                     rows = self.present[near]
-                    cooccur = rows.T @ (rows * post[near, q : q + 1])
+                    cooccur = rows.T @ (rows * weighted[near, q : q + 1])
                     middle += np.outer(prob[:, q], prob[:, q]) * cooccur
-        hessian = -np.diag(info) + middle - expected.T @ expected
+        hessian = -np.diag(info) + middle - expected.T @ (expected * counts[:, None])
         return loglik, gradient, hessian
 
 
@@ -826,7 +847,7 @@ def eap_abilities(
     x = np.nan_to_num(array[:, usable])
     present = (~np.isnan(array[:, usable])).astype(np.float64)
     model = _MarginalRasch(x, present, nodes, weights)
-    _, post, _ = model.posterior(b[usable])
+    post = model.candidate_posterior(b[usable])
     theta = post @ nodes
     sd = np.sqrt(np.clip(post @ nodes**2 - theta**2, 0.0, None))
     return AbilityEstimates(theta=theta, sd=sd)

@@ -434,3 +434,25 @@ def test_the_item_analysis_command_prints_json_and_refuses_bad_files(tmp_path):
         call_command("item_analysis", str(table), "--json")
     with pytest.raises(CommandError, match="does not exist"):
         call_command("item_analysis", str(tmp_path / "missing.csv"), "--json")
+
+
+def test_grouping_candidates_by_presented_units_and_raw_score_changes_no_rasch_number():
+    """The marginal likelihood and EAP abilities, computed candidate by candidate, as the grouped model gives."""
+    rng = np.random.default_rng(3)
+    theta = rng.normal(size=300)
+    b = np.linspace(-1.5, 1.5, 8)
+    scores = (rng.random((300, 8)) < 1 / (1 + np.exp(-(theta[:, None] - b)))).astype(float)
+    scores[:150, :2] = np.nan  # two forms
+    scores[rng.random(300) < 0.2, 5] = np.nan  # and a few more missingness patterns
+    nodes, weights = pm._quadrature("rectangular", 61)
+    p = 1 / (1 + np.exp(-(nodes[None, :] - b[:, None])))  # units x nodes
+    likelihood = np.ones((300, 61))
+    for j in range(8):
+        seen = ~np.isnan(scores[:, j])
+        likelihood[seen] *= np.where(scores[seen, j, None] == 1, p[j], 1 - p[j])
+    expected_loglik = float(np.sum(np.log(likelihood @ weights)))
+    assert pm.rasch_log_likelihood(scores, b, quadrature="rectangular") == pytest.approx(expected_loglik, abs=1e-8)
+    posterior = likelihood * weights / (likelihood @ weights)[:, None]
+    estimates = pm.eap_abilities(scores, b, n_quadrature=61)
+    assert np.allclose(estimates.theta, posterior @ nodes, atol=1e-12)
+    assert np.allclose(estimates.sd, np.sqrt(posterior @ nodes**2 - (posterior @ nodes) ** 2), atol=1e-12)
