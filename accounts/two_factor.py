@@ -16,6 +16,8 @@ renewing backup codes, so a stolen password alone never replaces the second fact
 
 from __future__ import annotations
 
+from base64 import b32encode
+
 import django_otp
 import segno
 from django.conf import settings
@@ -70,8 +72,6 @@ def totp_qr_data_uri(device: TOTPDevice) -> str:
 
 def totp_secret_text(device: TOTPDevice) -> str:
     """The base32 secret in groups of four, for typing into an app by hand."""
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
