@@ -26,7 +26,7 @@ from accounts.models import User
 from curriculum.models import Objective, TechniqueArea
 from curriculum.selectors import eligibility_for, trainees_of
 from exams.adaptive import Proportion, estimate_ability, wilson_interval
-from exams.delivery import candidate_item, visible_dicom_refs
+from exams.delivery import candidate_item
 from exams.models import Exam, ItemProblemReport, PracticeBookmark, PracticeItem, PracticeSession
 from exams.scoring_rules import chosen_options
 from exams.selectors import media_url
@@ -531,22 +531,6 @@ def instructor_missed_items(*, trainee_ids: list[int], limit: int = 10, min_answ
             }
         )
     return out
-
-
-# --- DICOM series in practice items ------------------------------------------------------------------------
-
-
-def trainee_may_view_practice_dicom(user: Any, media_id: str) -> bool:
-    """A DICOM series shown in one of the trainee's own practice items (registered with the bank's rules).
-
-    Practice items are never case sets, so the stem's media is what the trainee is shown. One query.
-    """
-    contents = (
-        PracticeItem.objects.filter(session__trainee_id=user.pk, version__has_media=True)
-        .values_list("version__content", flat=True)
-        .iterator()
-    )
-    return any(media_id in visible_dicom_refs(content) for content in contents)
 
 
 # --- problem reports ---------------------------------------------------------------------------------------

@@ -41,12 +41,6 @@ def register() -> None:
     from exams.demo_practice import load_practice_demo
 
     register_demo_step("exams_practice", load_practice_demo, order=50)
-    try:
-        from question_bank.services_dicom import register_dicom_access_rule
-    except ImportError:  # the bank without DICOM series
-        pass
-    else:
-        register_dicom_access_rule(selectors.trainee_may_view_practice_dicom)
     register_nav(Role.TRAINEE, "exams:practice_start", gettext_lazy("Practice"), order=25)
     register_nav(Role.TRAINEE, "exams:practice_progress", gettext_lazy("Practice progress"), order=26)
     register_panel(Role.TRAINEE, "exams/practice/panel.html", _trainee_panel, order=25)
