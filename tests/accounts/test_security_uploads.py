@@ -56,3 +56,17 @@ def test_an_oversized_logo_is_refused_before_decoding(officer):
     big = SimpleUploadedFile("logo.png", png() + b"\0" * (2 * 1024 * 1024))
     with translation.override("en"), pytest.raises(ApplicationError, match="larger than 2 MB"):
         create(officer, logo=big)
+
+
+def test_an_import_package_with_a_polyglot_picture_is_refused_and_stores_nothing(officer):
+    """A real, decodable PNG with a web page appended, embedded in a Moodle XML import."""
+    import base64
+
+    from tests.question_bank.import_helpers import MOODLE_WITH_IMAGE, PNG
+    from tests.question_bank.test_import_service import refused
+
+    polyglot = PNG + b"<html><body><script>fetch('/api/v1/me/')</script></body></html>"
+    data = MOODLE_WITH_IMAGE.replace(base64.b64encode(PNG).decode(), base64.b64encode(polyglot).decode())
+    with translation.override("en"):
+        failure = refused(officer, data.encode(), "moodle")
+    assert "after the end of the picture" in failure.problems[0].message
