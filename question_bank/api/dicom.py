@@ -4,7 +4,7 @@ and the viewer's two resources (manifest and pixel blob) under the series' media
 Who may do what:
 
 * upload — instructors and officers; detail — instructors, reviewers, officers;
-* policy — officers (read and change);
+* policy — officers (read and change); the kept original (de-identified files) — instructors and officers;
 * manifest and blob — bank staff always; anybody else only when a rule registered with
   ``services_dicom.register_dicom_access_rule`` allows it (exams: the series is on a position of the
   candidate's own in-progress attempt). Refusals are 404, so a series' existence does not leak.
@@ -181,3 +181,24 @@ class DicomDataApi(APIView):
             return response
 
         return _cached(request, f'"{media.sha256}"', build)
+
+
+class DicomOriginalApi(APIView):
+    """The kept original (a zip of the de-identified DICOM files), for instructors and officers; 404 when the
+    policy did not keep it."""
+
+    permission_classes = [HasRole.of(Role.INSTRUCTOR, Role.OFFICER)]
+
+    @extend_schema(responses={(200, "application/zip"): bytes}, summary="A DICOM series' kept original")
+    def get(self, request: Request, pk: str) -> HttpResponse:
+        series = get_object_or_404(DicomSeries, pk=pk)
+        if not series.original:
+            raise Http404
+        try:
+            handle = series.original.open("rb")
+        except (FileNotFoundError, OSError):
+            raise Http404
+        response = FileResponse(handle, content_type="application/zip", as_attachment=True, filename=f"{pk}.zip")
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

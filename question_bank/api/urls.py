@@ -17,6 +17,7 @@ urlpatterns = [
     path("questions/dicom/", dicom.DicomUploadApi.as_view(), name="question-dicom-upload"),
     path("questions/dicom/policy/", dicom.DicomPolicyApi.as_view(), name="question-dicom-policy"),
     path("questions/dicom/<uuid:pk>/", dicom.DicomDetailApi.as_view(), name="question-dicom"),
+    path("questions/dicom/<uuid:pk>/original/", dicom.DicomOriginalApi.as_view(), name="question-dicom-original"),
     path("questions/<int:pk>/", views.QuestionDetailApi.as_view(), name="question-detail"),
     path("questions/<int:pk>/versions/", views.VersionCreateApi.as_view(), name="question-version-create"),
     path("questions/<int:pk>/versions/<int:number>/", views.VersionUpdateApi.as_view(), name="question-version"),

@@ -232,3 +232,19 @@ def test_a_trainee_fetches_a_series_of_their_own_practice_session_only(api_as, t
     assert api_as(trainee).get(_manifest_url(series)).status_code == 200
     assert api_as(trainee).get(_data_url(series)).status_code == 200
     assert api_as(other_trainee).get(_manifest_url(series)).status_code == 404
+
+
+def test_the_kept_original_downloads_for_instructors_and_officers_only(api_as, instructor, officer, trainee):
+    from question_bank.services_dicom import dicom_policy_update
+
+    not_kept = upload_ct(instructor, n_slices=2, size=16)
+    dicom_policy_update(keep_originals=True, by=officer)
+    kept = upload_ct(instructor, n_slices=3, size=16)
+
+    response = api_as(officer).get(reverse("api:question-dicom-original", args=[kept.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert _body(response) == kept.original.read()
+    assert api_as(instructor).get(reverse("api:question-dicom-original", args=[kept.pk])).status_code == 200
+    assert api_as(trainee).get(reverse("api:question-dicom-original", args=[kept.pk])).status_code == 403
+    assert api_as(officer).get(reverse("api:question-dicom-original", args=[not_kept.pk])).status_code == 404
