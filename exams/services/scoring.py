@@ -33,6 +33,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -89,6 +90,8 @@ CANDIDATE_RESULT_FIELDS = ("raw_score", "max_score", "percent", "scaled_score", 
 #: Tolerance when comparing a raw score with a (float) raw cut.
 CUT_TOLERANCE = 1e-9
 JOB_KIND = "score_sitting"
+#: A running job without a heartbeat for this long lost its worker (as in certificates' issuing).
+STALE_JOB_AFTER = timedelta(minutes=10)
 SCORABLE_STATUSES = (Sitting.Status.CLOSED, Sitting.Status.KEY_VALIDATION)
 
 DecisionMap = dict[tuple[int, str], RuleDecision]
@@ -1092,6 +1095,12 @@ def scoring_job_start(*, sitting: Sitting, by=None, reason: str = "") -> Job:
             _("A sitting can be scored once it is closed and until its results are released."), code="not_scorable"
         )
     with transaction.atomic():
+        # A job whose worker was killed stays "running" (a redelivered task cannot claim it) and
+        # would block the release for ever: fail it, as issuing does, and score again.
+        now = timezone.now()
+        Job.objects.filter(
+            sitting=sitting, kind=JOB_KIND, status=Job.Status.RUNNING, heartbeat_at__lt=now - STALE_JOB_AFTER
+        ).update(status=Job.Status.FAILED, error="worker lost", finished_at=now)
         job = Job.objects.filter(sitting=sitting, kind=JOB_KIND, status=Job.Status.PENDING).order_by("pk").first()
         if job is None:
             job = Job.objects.create(
