@@ -43,6 +43,7 @@ from exams.models import Attempt, Exam, Form, FormItem, Job, Registration, Respo
 from exams.services import exams as exam_services
 from exams.services.assembly import sitting_assemble
 from exams.services.keys import key_decision_confirm, key_validation_close
+from exams.services.registration import registration_check
 from exams.services.results import results_release
 from exams.services.scoring import scoring_job_run, scoring_job_start
 from exams.services.standard_setting import (
@@ -101,7 +102,8 @@ KEEP_REASON = (
     "Demo: slightly low discrimination; statistics and option choices reviewed, the item is kept."
 )
 CUT_REASON = "演示：改良 Angoff 法专家组（2 名评审）第一轮结果。Demo: modified Angoff panel (2 judges), round 1."
-OVERRIDE_REASON = "演示：模拟考生。Demo: simulated candidate."
+OVERRIDE_REASON = "演示：考务办公室为演示考试登记。Demo: registered by the exam office for the demo sitting."
+SIMULATED_REASON = "演示：模拟考生，没有培训记录。Demo: a simulated candidate without training records."
 
 
 def _name(rng: random.Random) -> tuple[str, str]:
@@ -154,7 +156,8 @@ def _candidates(n: int, rng: random.Random, np_rng: np.random.Generator) -> tupl
         )
     User.objects.bulk_create(new, batch_size=BATCH_SIZE)
     trainees = Group.objects.filter(name=Role.TRAINEE).first()
-    users = list(User.objects.filter(username__in=usernames).order_by("username"))
+    by_name = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    users = [by_name[username] for username in usernames]
     if trainees is not None:
         membership = User.groups.through
         have = set(membership.objects.filter(group=trainees, user__in=users).values_list("user_id", flat=True))
@@ -226,6 +229,29 @@ def _create_sitting(exam: Exam, officer: User, say: Callable[[str], None]) -> Si
     return exam_services.sitting_update(sitting=sitting, by=officer, status=Sitting.Status.SCHEDULED)
 
 
+def _registration(sitting: Sitting, user: User, officer: User) -> Registration:
+    """A registration as the exam office records it: the real eligibility check for the demo trainee,
+    an override for the simulated candidates (they have no training records)."""
+    if user.username.startswith(CANDIDATE_PREFIX):
+        check = {
+            "eligible": False,
+            "checked_at": (sitting.opens_at - datetime.timedelta(days=30)).isoformat(),
+            "reasons": [{"code": "simulated", "message": SIMULATED_REASON}],
+            "met": [],
+        }
+    else:
+        check = registration_check(candidate=user, sitting=sitting).as_json()
+    override = "" if check["eligible"] else OVERRIDE_REASON
+    return Registration(
+        sitting=sitting,
+        candidate=user,
+        registered_by=officer,
+        eligibility={**check, "override": bool(override)},
+        override_reason=override,
+        override_by=officer if override else None,
+    )
+
+
 def _sit(sitting: Sitting, officer: User, candidates: list[tuple[User, float]], np_rng) -> int:
     """Registrations, submitted attempts and responses for every candidate; returns the number of responses."""
     from question_bank.models import QuestionVersion
@@ -240,11 +266,7 @@ def _sit(sitting: Sitting, officer: User, candidates: list[tuple[User, float]], 
     contents = {pk: content for pk, content, _e in rows}
     parameters = _item_parameters(contents, {pk: e for pk, _c, e in rows}, np_rng)
     registrations = Registration.objects.bulk_create(
-        [
-            Registration(sitting=sitting, candidate=user, registered_by=officer, override_reason=OVERRIDE_REASON)
-            for user, _theta in candidates
-        ],
-        batch_size=BATCH_SIZE,
+        [_registration(sitting, user, officer) for user, _theta in candidates], batch_size=BATCH_SIZE
     )
     order_rng = random.Random(int(np_rng.integers(2**31)))  # noqa: S311 - presentation order of a demo
     attempts = []

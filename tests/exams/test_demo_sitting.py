@@ -63,6 +63,10 @@ def test_the_simulated_candidates_are_trainees_of_several_centres_without_a_usab
     assert all(u.has_role("trainee") for u in users[:5])
     # the demo trainee sat too, so their score report can be seen in the demo
     assert Registration.objects.filter(sitting=sitting, candidate__username="trainee").exists()
+    registrations = list(Registration.objects.filter(sitting=sitting).select_related("candidate"))
+    assert all(r.eligibility["eligible"] or (r.override_reason and r.override_by) for r in registrations)
+    simulated = [r for r in registrations if r.candidate.username.startswith(demo_sitting.CANDIDATE_PREFIX)]
+    assert all(r.eligibility["reasons"][0]["code"] == "simulated" for r in simulated)
 
 
 def test_the_stored_results_equal_a_clean_rescore(released):
