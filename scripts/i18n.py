@@ -2,7 +2,8 @@
 
     python scripts/i18n.py extract            # makemessages for the project and each app (zh_Hans, en)
     python scripts/i18n.py fill-en            # English catalogues: msgstr = msgid (the source language)
-    python scripts/i18n.py apply FILE.json    # merge {"msgid": "译文"} into the zh_Hans catalogue that has the msgid
+    python scripts/i18n.py apply FILE.json    # fill {"msgid": "译文"} where the zh_Hans entry is untranslated
+                                              # (add --overwrite to replace existing translations too)
     python scripts/i18n.py missing            # list untranslated zh_Hans entries (exit 1 if any)
     python scripts/i18n.py compile            # compilemessages for every catalogue
 
@@ -71,14 +72,30 @@ def fill_en() -> None:
         po.save()
 
 
-def apply(json_path: str) -> None:
+def _is_translated(entry: polib.POEntry) -> bool:
+    done = any(entry.msgstr_plural.values()) if entry.msgid_plural else bool(entry.msgstr)
+    return done and "fuzzy" not in entry.flags
+
+
+def apply(json_path: str, *, overwrite: bool = False) -> None:
+    """Fill untranslated (or fuzzy) entries; ``--overwrite`` also replaces existing translations.
+
+    The same English msgid may mean different things in different apps ("Code": a curriculum code,
+    a one-time password), so an existing translation is kept unless asked otherwise.
+    """
     translations: dict = json.loads(Path(json_path).read_text(encoding="utf-8"))
     used = set()
+    kept = []
     for path in catalogues("zh_Hans"):
         po = polib.pofile(str(path))
         changed = False
         for entry in po:
             if entry.msgid in translations:
+                used.add(entry.msgid)
+                if _is_translated(entry) and not overwrite:
+                    if entry.msgstr != translations[entry.msgid]:
+                        kept.append(f"{path.relative_to(ROOT)}: {entry.msgid!r} stays {entry.msgstr!r}")
+                    continue
                 value = translations[entry.msgid]
                 if entry.msgid_plural:
                     entry.msgstr_plural = {0: value}
@@ -86,10 +103,11 @@ def apply(json_path: str) -> None:
                     entry.msgstr = value
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
-                used.add(entry.msgid)
                 changed = True
         if changed:
             po.save()
+    if kept:
+        print("existing translations kept (use --overwrite to replace them):", *kept, sep="\n  ")
     unused = set(translations) - used
     if unused:
         print(f"{len(unused)} translations matched no msgid:", *sorted(unused)[:20], sep="\n  ")
@@ -119,7 +137,7 @@ if __name__ == "__main__":
     elif command == "fill-en":
         fill_en()
     elif command == "apply":
-        apply(sys.argv[2])
+        apply(sys.argv[2], overwrite="--overwrite" in sys.argv[3:])
     elif command == "missing":
         sys.exit(missing())
     elif command == "compile":
