@@ -1,6 +1,7 @@
 """Dashboards per role, the profile page and the language switch."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+
+from irexam import ratelimit
 
 from .dashboards import panels_for
 from .forms import ProfileForm
@@ -70,3 +73,21 @@ def set_language(request: HttpRequest) -> HttpResponse:
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
     return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per address (``PASSWORD_RESET_RATE``) against mail flooding."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        address = request.META.get("REMOTE_ADDR") or "unknown"
+        allowed, retry_after = ratelimit.hit(f"password_reset:{address}", "PASSWORD_RESET_RATE")
+        if allowed:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form()
+        form.add_error(
+            None,
+            _("Too many password reset requests from your address. Please wait %(s)s seconds.") % {"s": retry_after},
+        )
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(retry_after)
+        return response

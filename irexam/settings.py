@@ -247,6 +247,7 @@ ATTEMPT_SAVE_RATE = env_str("ATTEMPT_SAVE_RATE", "600/min")
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 CERTIFICATE_VERIFY_RATE = env_str("CERTIFICATE_VERIFY_RATE", "60/min")
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "10/h")  # reset e-mails requested per address
 
 # Celery: eager without a broker, so a new user needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

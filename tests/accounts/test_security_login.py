@@ -177,3 +177,16 @@ def test_only_officers_see_or_clear_lockouts(client_as, trainee, proctor, lockou
         assert client.get(reverse("accounts:lockouts")).status_code == 403
         assert client.post(reverse("accounts:lockout_unlock"), {"username": "trainee"}).status_code == 403
     assert AccessAttempt.objects.count() == 1
+
+
+def test_password_reset_requests_are_limited_per_address(client, trainee, settings):
+    from django.core import mail
+
+    settings.PASSWORD_RESET_RATE = "2/h"
+    url = reverse("password_reset")
+    assert [client.post(url, {"email": trainee.email}).status_code for _ in range(2)] == [302, 302]
+    limited = client.post(url, {"email": trainee.email}, HTTP_ACCEPT_LANGUAGE="en")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert "Too many password reset requests" in limited.content.decode()
+    assert len(mail.outbox) == 2
+    assert client.post(url, {"email": trainee.email}, REMOTE_ADDR="10.9.8.7").status_code == 302
