@@ -47,6 +47,19 @@ def _attempt_row(attempt: Attempt, now) -> dict[str, Any]:
     }
 
 
+_ATTEMPT_ROW = inline_serializer(
+    "ProctorAttemptRow",
+    {
+        "attempt": serializers.IntegerField(),
+        "status": serializers.CharField(),
+        "deadline_at": serializers.DateTimeField(),
+        "seconds_left": serializers.IntegerField(),
+        "extension_minutes": serializers.IntegerField(),
+        "paused_seconds": serializers.IntegerField(),
+    },
+)
+
+
 class ProctorSittingsApi(ProctorApi):
     @extend_schema(
         responses=inline_serializer(
@@ -109,7 +122,7 @@ class _RequiredReasonSerializer(serializers.Serializer):
 class AttemptPauseApi(ProctorApi):
     InputSerializer = _ReasonSerializer
 
-    @extend_schema(request=InputSerializer, summary="Pause one candidate (their time stops)")
+    @extend_schema(request=InputSerializer, responses=_ATTEMPT_ROW, summary="Pause one candidate (their time stops)")
     def post(self, request: Request, attempt_id: int) -> Response:
         data = _input(self.InputSerializer, request.data)
         attempt = selectors.attempt_for_proctor(attempt_id=attempt_id, user=request.user)
@@ -120,7 +133,11 @@ class AttemptPauseApi(ProctorApi):
 class AttemptUnpauseApi(ProctorApi):
     InputSerializer = _ReasonSerializer
 
-    @extend_schema(request=InputSerializer, summary="Resume one paused candidate (the paused time is added)")
+    @extend_schema(
+        request=InputSerializer,
+        responses=_ATTEMPT_ROW,
+        summary="Resume one paused candidate (the paused time is added)",
+    )
     def post(self, request: Request, attempt_id: int) -> Response:
         data = _input(self.InputSerializer, request.data)
         attempt = selectors.attempt_for_proctor(attempt_id=attempt_id, user=request.user)
@@ -133,7 +150,9 @@ class AttemptExtendApi(ProctorApi):
         minutes = serializers.IntegerField()
         reason = serializers.CharField(allow_blank=True, max_length=500)
 
-    @extend_schema(request=InputSerializer, summary="Extend one candidate's time, with a reason")
+    @extend_schema(
+        request=InputSerializer, responses=_ATTEMPT_ROW, summary="Extend one candidate's time, with a reason"
+    )
     def post(self, request: Request, attempt_id: int) -> Response:
         data = _input(self.InputSerializer, request.data)
         attempt = selectors.attempt_for_proctor(attempt_id=attempt_id, user=request.user)
@@ -146,7 +165,7 @@ class AttemptExtendApi(ProctorApi):
 class AttemptTerminateApi(ProctorApi):
     InputSerializer = _RequiredReasonSerializer
 
-    @extend_schema(request=InputSerializer, summary="End one candidate's exam, with a reason")
+    @extend_schema(request=InputSerializer, responses=_ATTEMPT_ROW, summary="End one candidate's exam, with a reason")
     def post(self, request: Request, attempt_id: int) -> Response:
         data = _input(self.InputSerializer, request.data)
         attempt = selectors.attempt_for_proctor(attempt_id=attempt_id, user=request.user)
