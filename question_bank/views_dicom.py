@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -105,6 +107,12 @@ class DicomAttachForm(forms.Form):
         }
 
 
+def _question_code(request: HttpRequest) -> str:
+    """The question an author came from (``?question=Q-000123`` from the editor), carried to the attach form."""
+    code = (request.GET.get("question") or "").strip().upper()
+    return code if len(code) <= 20 and code.replace("-", "").isalnum() else ""
+
+
 def _can_upload(user: Any) -> bool:
     return any(user.has_role(role) for role in UPLOAD_ROLES)
 
@@ -129,7 +137,9 @@ def dicom_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error.message))
             else:
                 messages.success(request, _("The series was de-identified and stored."))
-                return redirect("question_bank:dicom_detail", pk=series.pk)
+                target = reverse("question_bank:dicom_detail", kwargs={"pk": series.pk})
+                question = _question_code(request)
+                return redirect(f"{target}?{urlencode({'question': question})}" if question else target)
     series_list = DicomSeries.objects.select_related("media", "media__uploaded_by")[:LIST_SIZE]
     return render(
         request,
@@ -140,6 +150,7 @@ def dicom_list(request: HttpRequest) -> HttpResponse:
             "can_upload": _can_upload(request.user),
             "policy": DicomPolicy.current(),
             "is_officer": request.user.has_role(Role.OFFICER),
+            "question_query": urlencode({"question": _question_code(request)}) if _question_code(request) else "",
         },
     )
 
@@ -147,7 +158,7 @@ def dicom_list(request: HttpRequest) -> HttpResponse:
 @role_required(*BANK_ROLES)
 def dicom_detail(request: HttpRequest, pk: str) -> HttpResponse:
     series = get_object_or_404(DicomSeries.objects.select_related("media", "media__uploaded_by"), pk=pk)
-    form = DicomAttachForm()
+    form = DicomAttachForm(initial={"question": _question_code(request)})
     if request.method == "POST":
         if not _can_upload(request.user):
             raise PermissionDenied

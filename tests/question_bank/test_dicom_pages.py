@@ -128,3 +128,20 @@ def test_the_series_list_runs_the_same_queries_whatever_the_number_of_series(
     with django_assert_max_num_queries(len(one)):
         page = client.get(url, **EN).content.decode()
     assert page.count('href="/bank/dicom/') == 4  # one link per stored series
+
+
+def test_the_editor_leads_to_the_dicom_page_and_the_question_code_follows_to_the_attach_form(client_as, instructor):
+    question = _draft(instructor)
+    client = client_as(instructor)
+    editor = client.get(reverse("question_bank:edit", args=[question.pk]), **EN).content.decode()
+    assert f'href="/bank/dicom/?question={question.code}"' in editor
+
+    files = [SimpleUploadedFile(name, data) for name, data in ct_files(3, 16)]
+    response = client.post(
+        reverse("question_bank:dicom_list") + f"?question={question.code}", {"files": files}, follow=True, **EN
+    )
+    series = DicomSeries.objects.get()
+    assert response.redirect_chain[-1][0] == (
+        reverse("question_bank:dicom_detail", args=[series.pk]) + f"?question={question.code}"
+    )
+    assert f'value="{question.code}"' in response.content.decode()
