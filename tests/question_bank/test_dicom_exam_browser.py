@@ -99,3 +99,29 @@ def test_the_exam_page_viewer_scrolls_and_windows_and_the_canvas_changes(page_as
     page_text = page.content() + "".join(responses)
     for value in HEADER_VALUES:
         assert value not in page_text, value
+
+
+def test_the_item_page_starts_the_viewer_and_outlines_the_region_of_interest(
+    page_as,  # noqa: F811 - the fixture imported above
+    live_server,
+    exam,
+    instructor,
+):
+    from question_bank.models import DicomSeries
+    from tests.question_bank.dicom_data import ROI_MARKER, dicom_content
+
+    series = DicomSeries.objects.get()
+    question = exam.versions[7].question
+    version = exam.versions[7]
+    content = dicom_content(series, window="soft_tissue", initial_frame=5, roi=ROI_MARKER)
+    type(version).objects.filter(pk=version.pk).update(content=content)  # test data: bypass the frozen check
+
+    page = page_as(instructor, "en")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + reverse("question_bank:detail", args=[question.pk]))
+    viewers = page.locator(".dicom-viewer.dv-loaded")
+    expect(viewers).to_have_count(2)  # the candidate preview and the key card's region of interest
+    expect(viewers.nth(0).locator(".dv-status")).to_have_text("Slice 6/12 · W 400 L 40")
+    expect(viewers.nth(1).locator(".dv-status")).to_have_text("Slice 3/12 · W 400 L 40")
+    assert errors == []
