@@ -27,6 +27,7 @@ def candidate_may_view_dicom(user: Any, media_id: str) -> bool:
             form__attempts__status=Attempt.Status.IN_PROGRESS,
             version__has_media=True,
         )
+        .order_by()
         .values_list("position", "version__content", "form__attempts__case_stages")
         .iterator()
     )
@@ -44,6 +45,7 @@ def trainee_may_view_practice_dicom(user: Any, media_id: str) -> bool:
         return False
     contents = (
         practice_item.objects.filter(session__trainee=user, version__has_media=True)
+        .order_by()
         .values_list("version__content", flat=True)
         .iterator()
     )

@@ -248,3 +248,37 @@ def test_the_kept_original_downloads_for_instructors_and_officers_only(api_as, i
     assert api_as(instructor).get(reverse("api:question-dicom-original", args=[kept.pk])).status_code == 200
     assert api_as(trainee).get(reverse("api:question-dicom-original", args=[kept.pk])).status_code == 403
     assert api_as(officer).get(reverse("api:question-dicom-original", args=[not_kept.pk])).status_code == 404
+
+
+def test_a_series_in_a_later_case_stage_is_served_once_the_candidate_reaches_that_stage(
+    api_as, candidate_exam, trainee, instructor
+):
+    from django.utils import timezone
+
+    from exams.delivery import layout_entry
+    from exams.models import FormItem
+    from question_bank.models import Question, QuestionVersion
+    from tests.question_bank.bank_helpers import case
+
+    later = upload_ct(instructor, n_slices=3, size=16)
+    content = case()
+    content["stages"][1]["media"] = [{"ref": str(later.pk), "kind": "dicom", "alt": "Follow-up CT"}]
+    area = candidate_exam.versions[1].question.area
+    question = Question.objects.create(area=area, created_by=instructor)
+    version = QuestionVersion.objects.create(
+        question=question,
+        number=1,
+        status="approved",
+        content=content,
+        level="Q",
+        pool="secure",
+        author=instructor,
+        approved_at=timezone.now(),
+    )
+    FormItem.objects.create(form=candidate_exam.form, position=8, version=version, area=area)
+    candidate_exam.form.layout = [*candidate_exam.form.layout, layout_entry(8, version.content)]
+    candidate_exam.form.save(update_fields=["layout"])
+
+    assert api_as(trainee).get(_manifest_url(later)).status_code == 404  # stage 1 of 2: not shown yet
+    Attempt.objects.filter(pk=candidate_exam.attempt.pk).update(case_stages={"8": {"stage": 1}})
+    assert api_as(trainee).get(_manifest_url(later)).status_code == 200
