@@ -70,7 +70,10 @@ def main(argv: list[str]) -> int:
         echo=echo,
     ) as stack:
         stack.django_setup()
+        from django.db import connections
+
         for name in options.scenarios:
+            connections.close_all()  # a fresh connection per scenario (survives a database restart in between)
             module = importlib.import_module(f"bench.scenarios.{name}")
             echo(f"\n== {name}")
             t0 = time.monotonic()
