@@ -32,7 +32,8 @@ from tests.security.matrix import (
     load_rules,
     url_kwargs,
 )
-from tests.security.roles import ROLES
+from tests.security.roles import PROCTOR, ROLES, TRAINEE
+from tests.security.world import STRANGER_PROCTOR
 
 ENDPOINTS = endpoints()
 RULES, DUPLICATES = load_rules()
@@ -121,3 +122,26 @@ def test_each_role_gets_what_the_rule_says(world, name, method):
         if problem:
             problems.append(problem)
     assert not problems, "\n".join(problems)
+
+
+def proctoring_cases():
+    for name in sorted(ENDPOINTS):
+        rule = RULES.get(name)
+        if rule is None or not ENDPOINTS[name].params:
+            continue
+        for method in declared_methods(rule):
+            if PROCTOR in rule[method] and TRAINEE not in rule[method]:  # proctoring, not public, URLs
+                yield pytest.param(name, method, id=f"{method} {name}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), list(proctoring_cases()))
+def test_a_proctor_of_another_sitting_is_refused(world, name, method):
+    """The proctor persona is assigned to the world's sitting; a proctor of no sitting gets nothing.
+
+    No rule names ``stranger_proctor``, so ``check`` expects a refusal that changes nothing.
+    """
+    with transaction.atomic():
+        problem = check(world, name, method, STRANGER_PROCTOR)
+        transaction.set_rollback(True)
+    assert problem is None, problem

@@ -26,6 +26,8 @@ from accounts.roles import Role
 from tests.factories import OrganizationFactory, UserFactory
 from tests.security.roles import ANONYMOUS, ROLES
 
+STRANGER_PROCTOR = "stranger_proctor"
+
 # A 1×1 PNG, the smallest image the media upload accepts.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -65,6 +67,8 @@ def _people(world: World) -> None:
     world.officer = UserFactory(username="officer", organization=body, roles=[Role.OFFICER])
     world.proctor = UserFactory(username="proctor", roles=[Role.PROCTOR])
     world.users = {role: getattr(world, role) for role in ROLES if role != ANONYMOUS}
+    # a proctor of no sitting: "someone else's object" for the proctoring URLs
+    world.stranger_proctor = UserFactory(username="proctor2", roles=[Role.PROCTOR])
 
 
 def _curriculum(world: World) -> None:
@@ -170,7 +174,7 @@ def _point_questions_at_their_versions() -> None:
 
 def _sessions(world: World) -> None:
     world.sessions = {}
-    for role, user in world.users.items():
+    for role, user in {**world.users, STRANGER_PROCTOR: world.stranger_proctor}.items():
         client = Client()
         client.force_login(user)
         world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
