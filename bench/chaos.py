@@ -5,7 +5,7 @@
 Against the real stack (``bench/stack.py``: gunicorn, a fresh PostgreSQL database, Redis DB 11 as
 broker and cache, real Celery workers and beat) on loopback:
 
-1. One open sitting (2 forms of 40 single-best-answer items, 5 s network grace) and N candidates
+1. One open sitting (2 forms of 20 single-best-answer items, 5 s network grace) and N candidates
    with attempts in progress and logged-in browser sessions. ``--expiring`` of them have a deadline
    ~70 s into the load (a third reload the page when refused, a third are just refused, a third go
    silent 10 s before it, so only the beat sweep can finalise theirs); the others submit at the end.
@@ -20,8 +20,9 @@ broker and cache, real Celery workers and beat) on loopback:
 3. After the load: every attempt must be final; the sitting is closed with a fixed cut score and
    scored by a worker that is SIGKILLed while the job runs; the lost job is recovered as an officer
    would (``--stale-seconds``, see below), rescored, and compared with a clean in-process rescore.
-4. Results are released; certificate issuing starts on a worker that is SIGKILLed mid-job, and the
-   officer's "issue" is pressed again once the job is stale.
+4. Results are released; certificate issuing starts on a worker that is SIGKILLed mid-job (after
+   its first batch of certificates is committed), and the officer's "issue" is pressed again once
+   the job is stale.
 
 Checks (printed, exit 1 if any fails): every acknowledged save is stored with at least its ``seq``
 (and its answer when the ``seq`` is equal) — 0 lost; every expired attempt was finalised exactly once
@@ -29,10 +30,10 @@ Checks (printed, exit 1 if any fails): every acknowledged save is stored with at
 scores identical to a clean rescore; exactly one certificate per passing candidate and none for the
 others. Counts of requests, statuses, errors and retries are printed too.
 
-A job whose worker was killed stays "running": issuing fails such a job once its heartbeat is older
-than ``STALE_JOB_AFTER`` (10 min) when issuing is pressed again; the run shortens that to
-``--stale-seconds`` in this process only. Scoring has no such rule yet: the run marks the lost job
-failed ("worker lost") with the same conditional update before pressing "score" again, and says so.
+A job whose worker was killed stays "running" (Redis redelivers the task only after its visibility
+timeout, and the conditional claim skips a running job): pressing "score" or "issue" again fails a
+running job whose heartbeat is older than ``STALE_JOB_AFTER`` (10 min) and queues a new one. The
+run shortens that to ``--stale-seconds`` in its own process only (the officer's side).
 
 Bounded: about 5 minutes by default; everything it started is stopped and its database dropped
 (``--keep`` leaves them for debugging). The pure checkers below are tested in tests/test_chaos.py.
@@ -152,6 +153,19 @@ class Tally:
     refused: Counter = field(default_factory=Counter)  # 409 codes that stop a queue
     submits: Counter = field(default_factory=Counter)
     lazy_reads: int = 0
+    trouble_at: Counter = field(default_factory=Counter)  # 5xx and connection errors per 10 s of the run
+    started: float = field(default_factory=time.monotonic)
+
+    def trouble(self) -> None:
+        start = int((time.monotonic() - self.started) // 10 * 10)
+        self.trouble_at[f"t+{start}-{start + 10}s"] += 1
+
+
+def _drop(conn) -> None:
+    """Forget a broken connection without waiting for the peer (it may be a killed worker)."""
+    if conn.writer is not None:
+        conn.writer.close()
+    conn.reader = conn.writer = None
 
 
 async def _send(conn, req, tally: Tally) -> tuple[int | None, dict]:
@@ -161,10 +175,13 @@ async def _send(conn, req, tally: Tally) -> tuple[int | None, dict]:
     try:
         status, body = await asyncio.wait_for(conn.request(req), REQUEST_TIMEOUT)
     except (TimeoutError, OSError, asyncio.IncompleteReadError, HttpError, ValueError) as exc:
-        await conn.close()
+        _drop(conn)
         tally.errors[type(exc).__name__] += 1
+        tally.trouble()
         return None, {}
     tally.statuses[status] += 1
+    if status >= 500:
+        tally.trouble()
     try:
         data = json.loads(body) if body else {}
     except ValueError:
@@ -257,14 +274,21 @@ async def _candidate(spec: dict, c: dict, tally: Tally, acked: dict, stop_at: fl
                 break
             tally.retries += 1
             await asyncio.sleep(0.5)
-    await conn.close()
+    _drop(conn)
+
+
+async def _guarded(spec: dict, c: dict, tally: Tally, acked: dict, stop_at: float) -> None:
+    try:
+        await _candidate(spec, c, tally, acked, stop_at)
+    except Exception as exc:  # noqa: BLE001 — a client bug must not end the other 299
+        tally.errors[f"client crashed: {type(exc).__name__}"] += 1
 
 
 async def _clients(spec: dict) -> dict:
     tally = Tally()
     acked: dict[int, dict] = {}
     stop_at = time.monotonic() + spec["load_seconds"]
-    await asyncio.gather(*(_candidate(spec, c, tally, acked, stop_at) for c in spec["candidates"]))
+    await asyncio.gather(*(_guarded(spec, c, tally, acked, stop_at) for c in spec["candidates"]))
     return {
         "requests": tally.requests,
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
@@ -274,6 +298,7 @@ async def _clients(spec: dict) -> dict:
         "refused": dict(tally.refused),
         "submits": dict(tally.submits),
         "lazy_reads": tally.lazy_reads,
+        "trouble_at": dict(tally.trouble_at),
         "acked": {str(a): {str(p): [s, ans] for p, (s, ans) in pos.items()} for a, pos in acked.items()},
     }
 
@@ -440,14 +465,14 @@ def _wait(predicate, timeout: float, step: float = 0.5) -> bool:
     return False
 
 
-def _kill_when_running(run: Run, job_id: int, what: str, timeout: float = 60.0) -> str:
-    """SIGKILL every Celery worker as soon as the job runs; returns how the job stood at the kill."""
+def _kill_when_running(run: Run, job_id: int, what: str, when=lambda job: True, timeout: float = 60.0) -> str:
+    """SIGKILL every Celery worker once the job runs (and ``when(job)``); returns the job's state then."""
     from exams.models import Job
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = Job.objects.filter(pk=job_id).values("status", "phase", "progress").first()
-        if job["status"] == Job.Status.RUNNING:
+        if job["status"] == Job.Status.RUNNING and when(job):
             _kill_all_celery(run)
             run.fault(f"SIGKILL every Celery worker during {what} (job {job_id} {job['phase']} {job['progress']:.0%})")
             return "killed"
@@ -491,9 +516,10 @@ def _scores(sitting) -> dict[Any, tuple]:
 
 def _scoring(run: Run, data: dict) -> tuple[list[str], dict]:
     """Close, cut, score with a kill mid-job, recover, compare with a clean rescore."""
-    from django.utils import timezone
+    from datetime import timedelta
 
     from exams.models import CutScore, Job, Sitting
+    from exams.services import scoring as scoring_services
     from exams.services.scoring import scoring_job_start, sitting_score
 
     sitting, officer = data["sitting"], data["officer"]
@@ -507,13 +533,14 @@ def _scoring(run: Run, data: dict) -> tuple[list[str], dict]:
     run.fault("Celery workers restarted")
     info = {"first_job": outcome}
     if outcome == "killed":
+        scoring_services.STALE_JOB_AFTER = timedelta(seconds=run.options.stale_seconds)
         _wait_stale(job.pk, run.options.stale_seconds)
-        # No stale-job rule in scoring yet (issuing has one): fail the lost job as issuing would.
-        lost = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, heartbeat_at__lt=timezone.now()).update(
-            status=Job.Status.FAILED, error="worker lost", finished_at=timezone.now()
-        )
-        info["lost_job_marked_failed"] = lost
-        job = scoring_job_start(sitting=sitting, by=officer, reason="chaos: the worker was lost")
+        lost = job
+        job = scoring_job_start(sitting=sitting, by=officer, reason="the worker was lost")  # "score" again
+        lost.refresh_from_db()
+        info["lost_job"] = f"{lost.pk} {lost.status} ({lost.error})"
+        if lost.status != Job.Status.FAILED:
+            return [f"the lost scoring job {lost.pk} is still {lost.status}"], info
     done = _wait(lambda: Job.objects.get(pk=job.pk).status in (Job.Status.DONE, Job.Status.FAILED), 120)
     job.refresh_from_db()
     info["job"] = f"{job.pk} {job.status}"
@@ -544,7 +571,8 @@ def _certificates(run: Run, data: dict) -> tuple[list[str], dict]:
     kind = issuing_services.JOB_KIND
     assert _wait(lambda: Job.objects.filter(sitting=sitting, kind=kind).exists(), 10, 0.01)
     job = Job.objects.filter(sitting=sitting, kind=kind).order_by("pk").first()
-    outcome = _kill_when_running(run, job.pk, "certificate issuing")
+    # Killed once the first batch of certificates is committed: the second run must skip those.
+    outcome = _kill_when_running(run, job.pk, "certificate issuing", when=lambda job: job["progress"] > 0)
     info = {
         "first_job": outcome,
         "issued_before_kill": Certificate.objects.filter(attempt__form__sitting=sitting).count(),
@@ -638,6 +666,9 @@ def chaos(options: argparse.Namespace) -> int:
         if not all(worker.alive for worker in stack.celery):
             _restart_all_celery(run)
             run.fault("Celery workers restarted (after the load)")
+        if not out_path.exists():
+            echo(f"the candidates' process ended with {clients.returncode} and no result: see the output above")
+            return 1
         result = json.loads(out_path.read_text())
         echo(f"{run.t()} load over: {result['requests']} requests, statuses {result['statuses']}")
 
@@ -677,6 +708,7 @@ def _report(run, result, acked, by, scoring_info, cert_info, checks) -> None:
         f"saves acknowledged {result['acknowledged']} (latest per position: {saves})",
         f"queues stopped by the server {result['refused']}  submits {result['submits']}  lazy reloads "
         f"{result['lazy_reads']}",
+        f"5xx and connection errors by time (the load started at t+0): {result['trouble_at']}",
         f"expired attempts finalised by {dict(by)}",
         f"scoring {scoring_info}",
         f"certificates {cert_info}",
@@ -695,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m bench.chaos", description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", type=int, default=300)
-    parser.add_argument("--items", type=int, default=40)
+    parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--load-seconds", type=float, default=150.0)
     parser.add_argument("--expiring", type=int, default=40, help="candidates whose deadline passes during the load")
     parser.add_argument("--expire-after", type=float, default=70.0, help="their deadline, seconds after the setup")
