@@ -32,8 +32,8 @@ from tests.security.matrix import (
     load_rules,
     url_kwargs,
 )
-from tests.security.roles import PROCTOR, ROLES, TRAINEE
-from tests.security.world import STRANGER_PROCTOR
+from tests.security.roles import ANONYMOUS, OFFICER, OTHER_TRAINEE, PROCTOR, REVIEWER, ROLES, TRAINEE
+from tests.security.world import STRANGER_PROCTOR, TRAINEE_MARK
 
 ENDPOINTS = endpoints()
 RULES, DUPLICATES = load_rules()
@@ -145,3 +145,37 @@ def test_a_proctor_of_another_sitting_is_refused(world, name, method):
         problem = check(world, name, method, STRANGER_PROCTOR)
         transaction.set_rollback(True)
     assert problem is None, problem
+
+
+#: Roles with no business knowing the trainee: another trainee, and an instructor of another centre
+#: who does not supervise him (the reviewer persona).
+STRANGERS = (OTHER_TRAINEE, REVIEWER)
+
+
+def stranger_cases():
+    for name in sorted(ENDPOINTS):
+        rule = RULES.get(name)
+        for role in STRANGERS:
+            if rule and role in rule.get("GET", ()) and ANONYMOUS not in rule["GET"]:
+                yield pytest.param(name, role, id=f"{name} as {role}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), list(stranger_cases()))
+def test_a_stranger_never_sees_who_the_trainee_is(world, name, role):
+    """Pages and lists open to many show each user his own: never the trainee's name or e-mail.
+
+    (Public pages, such as certificate verification, show a holder's name by design.)
+    """
+    with transaction.atomic():
+        response = request(world, name, "GET", role)
+        transaction.set_rollback(True)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert TRAINEE_MARK.encode() not in content, f"GET {name} as {role} shows the trainee ({response.status_code})"
+
+
+@pytest.mark.django_db
+def test_the_trainees_mark_is_on_what_he_and_officers_see(world):
+    """The witness for the test above: the mark is rendered where the trainee is meant to be seen."""
+    for name, role in [("accounts:profile", TRAINEE), ("api:me", TRAINEE), ("api:sitting_registrations", OFFICER)]:
+        assert TRAINEE_MARK.encode() in request(world, name, "GET", role).content, (name, role)

@@ -27,6 +27,8 @@ from tests.factories import OrganizationFactory, UserFactory
 from tests.security.roles import ANONYMOUS, ROLES
 
 STRANGER_PROCTOR = "stranger_proctor"
+#: In the trainee's names and e-mail address: a page showing it shows who he is.
+TRAINEE_MARK = "tr7c1e"
 
 # A 1×1 PNG, the smallest image the media upload accepts.
 PNG = base64.b64decode(
@@ -59,7 +61,14 @@ def _people(world: World) -> None:
     other_centre = OrganizationFactory(code="centre-other", name_zh="另一培训基地", name_en="Other Training Centre")
     body = OrganizationFactory(code="body-test", kind="body", name_zh="认证委员会", name_en="Board")
     world.centre, world.other_centre, world.body = centre, other_centre, body
-    world.trainee = UserFactory(username="trainee", organization=centre, roles=[Role.TRAINEE])
+    world.trainee = UserFactory(
+        username="trainee",
+        organization=centre,
+        roles=[Role.TRAINEE],
+        display_name_zh=f"张伟{TRAINEE_MARK}",
+        display_name_en=f"Zhang Wei {TRAINEE_MARK}",
+        email=f"zhang.wei.{TRAINEE_MARK}@example.org",
+    )
     world.other_trainee = UserFactory(username="other_trainee", organization=other_centre, roles=[Role.TRAINEE])
     world.instructor = UserFactory(username="instructor", organization=centre, roles=[Role.INSTRUCTOR])
     world.reviewer = UserFactory(username="reviewer", organization=other_centre, roles=[Role.REVIEWER, Role.INSTRUCTOR])
