@@ -2,7 +2,7 @@
 
 Every named URL pattern of ``django.urls.get_resolver()`` is collected (except the allow-list
 ``SKIPPED`` below) and matched with a rule from ``tests/security/rules/*.py``. The format of a
-rule: /work/helpers/matrix-format.md.
+rule: tests/security/rules/__init__.py.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ HOW_TO_ADD = (
     'fine, e.g. rules/exams_practice.py): RULES = {"<namespace:name>": {"GET": {TRAINEE, OFFICER}, '
     '"POST": {OFFICER}}} — the roles allowed per method; every other role must be denied '
     "(401/403/404/405 or, for anonymous, a redirect to the login page). "
-    "See /work/helpers/matrix-format.md."
+    "The format is in tests/security/rules/__init__.py."
 )
 
 
@@ -177,7 +177,7 @@ def url_kwargs(world: Any, endpoint: Endpoint, rule: dict) -> dict[str, Any]:
             raise LookupError(
                 f"{endpoint.name}: no value for the URL parameter {param!r}. Say which world object it is "
                 f'in the rule (e.g. "kwargs": {{"{param}": "attempt"}}) or add KWARGS = {{"{param}": '
-                "lambda world: ...}} to your rules module (see /work/helpers/matrix-format.md)."
+                "lambda world: ...}} to your rules module (see tests/security/rules/__init__.py)."
             )
     return values
 

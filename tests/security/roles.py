@@ -1,7 +1,7 @@
 """The roles of the permission matrix (tests/security/test_permission_matrix.py).
 
 Every object a URL parameter points at belongs to ``TRAINEE``: ``TRAINEE`` is "own object",
-``OTHER_TRAINEE`` is "someone else's object". See /work/helpers/matrix-format.md.
+``OTHER_TRAINEE`` is "someone else's object". See tests/security/rules/__init__.py.
 """
 
 ANONYMOUS = "anonymous"

@@ -8,7 +8,7 @@ role) is not their author. ``proctor`` is assigned to the open sitting; ``review
 Angoff panel.
 
 Rules modules may add objects with ``extend_world(world)`` and parameter resolvers with
-``KWARGS`` (see /work/helpers/matrix-format.md).
+``KWARGS`` (see tests/security/rules/__init__.py).
 """
 
 from __future__ import annotations
