@@ -11,7 +11,8 @@ author's estimate (the expected proportion of *borderline* candidates answering 
 borderline candidate sitting at ability 0: b = -logit(estimate) / a, plus the authors' imprecision),
 discriminations a ~ lognormal(-0.25, 0.3); a wrong answer picks a distractor with item-specific weights
 (some distractors are more plausible); a few answers are omitted, more at the end of the paper by
-weaker candidates. Everything is drawn from one seeded generator, so the data are the same each time.
+weaker candidates. One item is ambiguous (a = 0.15) and four candidates comment on its wording.
+Everything is drawn from one seeded generator, so the data are the same each time.
 
 Then the real services run, as the exam office would: scoring (key validation opens), a modified-Angoff
 panel of the demo instructors ("instructor", "reviewer") rating every unit of the reference form from
@@ -39,7 +40,18 @@ from django.utils import timezone
 from accounts.models import Organization, User
 from accounts.roles import Role
 from exams.delivery import shuffle_orders
-from exams.models import Attempt, Exam, Form, FormItem, Job, Registration, Response, Sitting, SittingAnalysis
+from exams.models import (
+    Attempt,
+    Exam,
+    Form,
+    FormItem,
+    ItemComment,
+    Job,
+    Registration,
+    Response,
+    Sitting,
+    SittingAnalysis,
+)
 from exams.services import exams as exam_services
 from exams.services.assembly import sitting_assemble
 from exams.services.keys import key_decision_confirm, key_validation_close
@@ -92,6 +104,14 @@ GIVEN = [
     ("思", "Si"), ("佳", "Jia"), ("志", "Zhi"), ("建", "Jian"), ("海", "Hai"), ("慧", "Hui"), ("晓", "Xiao"),
 ]  # fmt: skip
 
+#: The discrimination of the one ambiguous item, on which a few candidates comment.
+AMBIGUOUS_DISCRIMINATION = 0.15
+COMMENTS = (
+    "题干信息不够，感觉有两个选项都对。",
+    "这道题题意不太清楚，请核实答案。",
+    "选项之间区别不明显。",
+    "题目描述有歧义。",
+)
 DROP_REASON = (
     "演示：该题区分度最低（校正点二列相关偏低），本次考试不计分，退回命题人复核。"
     "Demo: the weakest discrimination of the flagged items; not scored in this sitting and returned to the "
@@ -182,6 +202,10 @@ def _item_parameters(contents: dict[int, dict], estimates: dict[int, float | Non
         distractors = [o for o in options if o not in content["key"]]
         weights = np_rng.dirichlet(np.full(len(distractors), 0.8)) if distractors else np.array([])
         parameters[version_id] = {"a": a, "b": b, "key": content["key"][0], "distractors": distractors, "w": weights}
+    if parameters:  # one ambiguous item: it barely separates strong from weak candidates
+        ambiguous = min(parameters, key=lambda v: (parameters[v]["a"], v))
+        parameters[ambiguous]["a"] = AMBIGUOUS_DISCRIMINATION
+        parameters[ambiguous]["ambiguous"] = True
     return parameters
 
 
@@ -301,7 +325,34 @@ def _sit(sitting: Sitting, officer: User, candidates: list[tuple[User, float]], 
             saved = started + used * (seq / (len(items) + 1))
             responses.append(Response(attempt=attempt, position=position, answer=answer, seq=seq, saved_at=saved))
     Response.objects.bulk_create(responses, batch_size=BATCH_SIZE)
+    _comments(attempts, plan, items_by_form, parameters, np_rng)
     return len(responses)
+
+
+def _comments(attempts: list[Attempt], plan: list[tuple], items_by_form, parameters, np_rng) -> None:
+    """A few candidates comment on the ambiguous item (no claim about its content, only its wording)."""
+    ambiguous = next((v for v, item in parameters.items() if item.get("ambiguous")), None)
+    takers = [
+        (attempt, position)
+        for attempt, (form, *_rest) in zip(attempts, plan, strict=True)
+        for position, version_id in items_by_form[form.pk]
+        if version_id == ambiguous
+    ]
+    if not takers:
+        return
+    chosen = np_rng.choice(len(takers), size=min(len(COMMENTS), len(takers)), replace=False)
+    ItemComment.objects.bulk_create(
+        [
+            ItemComment(
+                attempt=takers[index][0],
+                position=takers[index][1],
+                version_id=ambiguous,
+                text=text,
+                created_at=takers[index][0].submitted_at,
+            )
+            for index, text in zip(chosen.tolist(), COMMENTS, strict=False)
+        ]
+    )
 
 
 def _standard(sitting: Sitting, officer: User, ratings_rng: np.random.Generator, say) -> None:
@@ -335,39 +386,46 @@ def _standard(sitting: Sitting, officer: User, ratings_rng: np.random.Generator,
     cut_score_set(sitting=sitting, paper=paper, method="angoff", panel=panel, reason=CUT_REASON, by=officer)
 
 
-def _key_decisions(sitting: Sitting, officer: User) -> list[str]:
-    """Drop the flagged unit with the weakest discrimination; keep the mildest other flagged unit.
-
-    A unit on both forms counts with its flags from both and its lowest corrected point-biserial.
-    Returns what was done.
-    """
-    from question_bank.models import QuestionVersion
-
+def _flagged_units(sitting: Sitting) -> tuple[dict, dict, dict]:
+    """The flagged units of the stored analysis: their flag codes (both forms), lowest r_pb and a place."""
     data = SittingAnalysis.objects.get(sitting=sitting).data
     codes: dict[tuple[int, str], set[str]] = {}
     rpb: dict[tuple[int, str], float] = {}
     where: dict[tuple[int, str], str] = {}
     for form in data["forms"]:
         for item in form["items"]:
-            if not item.get("flags"):
+            if not item.get("flags") or item.get("dropped"):
                 continue
             unit = (item["version_id"], item["unit_id"])
             codes.setdefault(unit, set()).update(flag["code"] for flag in item["flags"])
             value = item.get("rpb")
             rpb[unit] = min(rpb.get(unit, 1.0), 1.0 if value is None else value)
             where.setdefault(unit, f"form {form['label']} position {item['label']}")
+    return codes, rpb, where
+
+
+def _key_decisions(sitting: Sitting, officer: User) -> list[str]:
+    """Drop the flagged unit with the weakest discrimination; after rescoring, keep the mildest flagged unit.
+
+    A unit on both forms counts with its flags from both and its lowest corrected point-biserial.
+    Returns what was done.
+    """
+    from question_bank.models import QuestionVersion
+
     done = []
-    weak = sorted(
-        u for u, c in codes.items() if c & {"low_discrimination", "negative_discrimination", "possible_miskey"}
-    )
-    dropped = min(weak, key=lambda u: (rpb[u], u)) if weak else None
-    if dropped is not None:
+    codes, rpb, where = _flagged_units(sitting)
+    discrimination = {"low_discrimination", "negative_discrimination", "possible_miskey"}
+    weak = sorted(unit for unit, flags in codes.items() if flags & discrimination)
+    if weak:
+        dropped = min(weak, key=lambda u: (rpb[u], u))
         version = QuestionVersion.objects.get(pk=dropped[0])
         key_decision_confirm(
             sitting=sitting, version=version, unit_id=dropped[1], action="drop", key=[], reason=DROP_REASON, by=officer
         )
         done.append(f"dropped {where[dropped]}")
-    mild = [u for u, c in codes.items() if u != dropped and c <= {"low_discrimination", "too_easy", "too_hard"}]
+        _run_jobs(sitting)
+        codes, rpb, where = _flagged_units(sitting)
+    mild = [unit for unit, flags in codes.items() if flags <= {"low_discrimination", "too_easy", "too_hard"}]
     if mild:
         kept = max(mild, key=lambda u: (rpb[u], u))
         version = QuestionVersion.objects.get(pk=kept[0])
@@ -375,6 +433,7 @@ def _key_decisions(sitting: Sitting, officer: User) -> list[str]:
             sitting=sitting, version=version, unit_id=kept[1], action="keep", key=[], reason=KEEP_REASON, by=officer
         )
         done.append(f"kept {where[kept]}")
+        _run_jobs(sitting)
     return done
 
 
