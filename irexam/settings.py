@@ -302,6 +302,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # One stable name per choice set that several components share (otherwise hashed suffixes).
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "curriculum.models.Level",
+        "ExamLevelEnum": "exams.models.Level",
+        "LanguageEnum": "question_bank.models.Language",
+        "RequirementRoleEnum": "curriculum.models.RequirementRole",
+        "OperatorRoleEnum": "curriculum.models.OperatorRole",
+        "SittingStatusEnum": "exams.models.Sitting.Status",
+        "KeyDecisionActionEnum": "exams.services.keys.ACTIONS",
+    },
 }
 
 LOGGING = {

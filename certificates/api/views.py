@@ -197,7 +197,7 @@ class CertificateIssueApi(APIView):
         return Response(CertificateOutput(certificate).data, status=status.HTTP_201_CREATED)
 
 
-class ReasonInput(serializers.Serializer):
+class CertificateReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
@@ -206,7 +206,7 @@ class _CertificateChangeApi(APIView):
     service = staticmethod(services.certificate_revoke)
 
     def post(self, request: Request, pk: int) -> Response:
-        data = ReasonInput(data=request.data)
+        data = CertificateReasonInput(data=request.data)
         data.is_valid(raise_exception=True)
         certificate = get_object_or_404(Certificate, pk=pk)
         result = self.service(
@@ -217,7 +217,7 @@ class _CertificateChangeApi(APIView):
 
 def _change_api(name: str, service, summary: str) -> type[APIView]:
     view = type(name, (_CertificateChangeApi,), {"service": staticmethod(service)})
-    view.post = extend_schema(request=ReasonInput, responses=CertificateOutput, summary=summary)(view.post)
+    view.post = extend_schema(request=CertificateReasonInput, responses=CertificateOutput, summary=summary)(view.post)
     return view
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -246,6 +247,7 @@ class AccommodationInput(serializers.Serializer):
     accommodation_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CandidateField(serializers.Field):
     """A user named by id, username or licence number."""
 
@@ -500,7 +502,7 @@ class EligibilityInput(serializers.Serializer):
     candidate = CandidateField()
 
 
-class EligibilityOutput(serializers.Serializer):
+class SittingEligibilityOutput(serializers.Serializer):
     eligible = serializers.BooleanField()
     checked_at = serializers.DateTimeField()
     reasons = serializers.ListField(child=serializers.DictField())
@@ -509,7 +511,7 @@ class EligibilityOutput(serializers.Serializer):
 
 class SittingEligibilityApi(OfficerApi):
     @extend_schema(
-        request=EligibilityInput, responses=EligibilityOutput, summary="Check a candidate without registering"
+        request=EligibilityInput, responses=SittingEligibilityOutput, summary="Check a candidate without registering"
     )
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = _sitting(sitting_id)

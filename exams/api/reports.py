@@ -120,7 +120,9 @@ class CandidateReportsApi(APIView):
 
         results = ReleasedResult(many=True)
 
-    @extend_schema(responses=OutputSerializer, summary="The candidate's released results")
+    @extend_schema(
+        operation_id="my_results_list", responses=OutputSerializer, summary="The candidate's released results"
+    )
     def get(self, request: Request) -> Response:
         registrations = reports.released_results_of(candidate=request.user)
         return Response(self.OutputSerializer({"results": registrations}).data)

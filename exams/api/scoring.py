@@ -48,7 +48,11 @@ class JudgeApi(APIView):
 
 
 class ScoringSittingsApi(OfficerApi):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Sittings to score, validate and release")
+    @extend_schema(
+        operation_id="scoring_sittings_list",
+        responses=OpenApiTypes.OBJECT,
+        summary="Sittings to score, validate and release",
+    )
     def get(self, request: Request) -> Response:
         rows = [
             {"id": s.pk, "code": s.code, "exam": s.exam.code, "status": s.status, "released_at": s.released_at}
@@ -81,7 +85,11 @@ class ScoringJobApi(OfficerApi):
 
 
 class ItemAnalysisApi(OfficerApi):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Item and test analysis per form (?flagged=1)")
+    @extend_schema(
+        operation_id="scoring_sittings_items_list",
+        responses=OpenApiTypes.OBJECT,
+        summary="Item and test analysis per form (?flagged=1)",
+    )
     def get(self, request: Request, sitting_id: int) -> Response:
         sitting = selectors.sitting_get(sitting_id)
         flagged = request.query_params.get("flagged") in ("1", "true", "yes")
