@@ -160,6 +160,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # the proxy sets REMOTE_ADDR; never trust a client header
+AXES_VERBOSE = False  # failures and lockouts are still logged; no start-up banner on every command
 
 
 # Languages: Simplified Chinese first, English on request.
