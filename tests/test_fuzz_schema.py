@@ -28,7 +28,9 @@ from collections.abc import Callable
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, transaction
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given, settings
@@ -91,6 +93,20 @@ def _headers(built) -> dict[str, dict[str, str]]:
     return headers
 
 
+@pytest.fixture
+def _keep_the_test_connection():
+    """As Django's test client does: the WSGI app must not close the test's database connection.
+
+    After each request ``close_old_connections`` closes a connection that is inside a transaction
+    (the test's); SQLite's in-memory test database ignores that, PostgreSQL's would be lost.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 def _examples() -> int:
     return int(os.environ.get("FUZZ_EXAMPLES", "1"))
 
@@ -116,7 +132,10 @@ def _fuzz(operation, role: str, headers: dict[str, str], real: dict[str, object]
             known = {name: value for name, value in real.items() if name in case.path_parameters}
             case.path_parameters = {**case.path_parameters, **known}
         try:
-            response = case.call(headers=headers)
+            # A savepoint per request: as in production (autocommit), a database error in one
+            # request must not poison the next (PostgreSQL aborts the whole test transaction).
+            with transaction.atomic():
+                response = case.call(headers=headers)
         except (Exception, BaseExceptionGroup) as exc:  # the app raised through the WSGI handler
             record(operation.label, role, f"{type(exc).__name__}: {exc}", case)
             return
@@ -160,6 +179,7 @@ def _run(built, roles, modes) -> dict:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_keep_the_test_connection")
 def test_no_operation_answers_a_server_error_or_breaks_its_schema_for_any_role(world):  # noqa: F811
     failures = _run(world, ROLES, [GenerationMode.POSITIVE])
     assert not failures, _report(failures)
@@ -168,6 +188,7 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema_for_any_role(w
 @pytest.mark.slow
 @pytest.mark.skipif("FUZZ_EXAMPLES" not in os.environ, reason="the longer run: set FUZZ_EXAMPLES (docs/reliability.md)")
 @pytest.mark.django_db
+@pytest.mark.usefixtures("_keep_the_test_connection")
 def test_the_longer_fuzz_with_invalid_inputs_too(world):  # noqa: F811
     """Positive and negative (schema-violating) inputs; run with FUZZ_EXAMPLES=25 or more."""
     failures = _run(world, ROLES, [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
