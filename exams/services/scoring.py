@@ -424,9 +424,44 @@ class _AnswerScorer:
         return hit
 
 
-def _score_form(data: SittingData, form: FormData, scorer: _AnswerScorer, decisions: DecisionMap) -> FormOutcome:
-    """The form's matrices: each distinct (position, answer) is scored once and written to all its rows at once."""
-    attempt_ids = [a for a in data.attempt_ids if data.attempt_form[a] == form.id]
+def _split_by_form(data: SittingData) -> dict[int, tuple[list[int], np.ndarray]]:
+    """Per form: its attempt ids (ascending) and the indices of their rows in ``data.responses``.
+
+    Computed once for all forms (a sitting may have one form per candidate).
+    """
+    attempts_of: dict[int, list[int]] = defaultdict(list)
+    for attempt_id in data.attempt_ids:
+        attempts_of[data.attempt_form[attempt_id]].append(attempt_id)
+    table = data.responses
+    ids = np.array(data.attempt_ids, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids, forms = ids[order], np.array([data.attempt_form[a] for a in data.attempt_ids], dtype=np.int64)[order]
+    where = np.clip(np.searchsorted(ids, table.attempt), 0, max(ids.size - 1, 0))
+    known = ids[where] == table.attempt if ids.size else np.zeros(table.attempt.size, dtype=bool)
+    rows = np.flatnonzero(known)
+    row_form = forms[where[rows]] if ids.size else np.zeros(0, dtype=np.int64)
+    by_form = np.argsort(row_form, kind="stable")
+    rows, row_form = rows[by_form], row_form[by_form]
+    distinct, starts = np.unique(row_form, return_index=True)
+    bounds = np.append(starts, rows.size)
+    row_groups = {int(f): rows[bounds[i] : bounds[i + 1]] for i, f in enumerate(distinct)}
+    empty = np.zeros(0, dtype=np.intp)
+    return {form_id: (ids_of_form, row_groups.get(form_id, empty)) for form_id, ids_of_form in attempts_of.items()}
+
+
+def _score_form(
+    data: SittingData,
+    form: FormData,
+    scorer: _AnswerScorer,
+    decisions: DecisionMap,
+    attempt_ids: list[int],
+    response_rows: np.ndarray,
+) -> FormOutcome:
+    """The form's matrices: each distinct (position, answer) is scored once and written to all its rows at once.
+
+    ``attempt_ids`` are the form's final attempts (ascending) and ``response_rows`` their rows in
+    ``data.responses`` (see :func:`_split_by_form`).
+    """
     n, k = len(attempt_ids), len(form.units)
     dropped = [(d := decisions.get((u.version_id, u.unit_id))) is not None and d.action == "drop" for u in form.units]
     scores = np.zeros((n, k))
@@ -451,7 +486,7 @@ def _score_form(data: SittingData, form: FormData, scorer: _AnswerScorer, decisi
 
     table = data.responses
     ids = np.array(attempt_ids, dtype=np.int64)  # ascending, as data.attempt_ids
-    mine = np.isin(table.attempt, ids)
+    mine = response_rows
     row_of = np.searchsorted(ids, table.attempt[mine])
     positions = table.position[mine]
     answers = table.answer[mine]
@@ -713,7 +748,9 @@ def sitting_compute(
     clock = time.perf_counter()
     scorer = _AnswerScorer(data.contents, decisions)
     try:
-        outcomes = [_score_form(data, form, scorer, decisions) for form in data.forms]
+        groups = _split_by_form(data)
+        nothing: tuple[list[int], np.ndarray] = ([], np.zeros(0, dtype=np.intp))
+        outcomes = [_score_form(data, form, scorer, decisions, *groups.get(form.id, nothing)) for form in data.forms]
     except ValueError as exc:
         raise ApplicationError(_("This sitting cannot be scored: %(reason)s") % {"reason": exc}, code="unscorable")
     attempts: dict[int, AttemptOutcome] = {}

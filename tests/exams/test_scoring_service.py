@@ -349,12 +349,28 @@ def _scored_one_by_one(sitting):
     return expected
 
 
-@pytest.mark.parametrize("which", ["hand", "simulated"])
+def _one_form_per_candidate(sitting) -> None:
+    """Give every attempt its own copy of its form (as a per-candidate sitting has)."""
+    from exams.models import Form, FormItem
+
+    for attempt in Attempt.objects.filter(form__sitting=sitting).select_related("form").order_by("pk"):
+        old = attempt.form
+        form = Form.objects.create(sitting=sitting, paper=old.paper, label=f"cand-{attempt.pk}", layout=old.layout)
+        items = old.items.all()
+        FormItem.objects.bulk_create(
+            [FormItem(form=form, position=i.position, version_id=i.version_id, area_id=i.area_id) for i in items]
+        )
+        Attempt.objects.filter(pk=attempt.pk).update(form=form)
+
+
+@pytest.mark.parametrize("which", ["hand", "simulated", "per_candidate"])
 def test_scoring_each_distinct_answer_once_equals_scoring_each_response_on_its_own(which, officer):
     if which == "hand":
         sitting = build_scoring_sitting(officer=officer).sitting
     else:
         sitting, _paper, _forms, _versions = build_simulated_sitting(officer=officer)
+    if which == "per_candidate":
+        _one_form_per_candidate(sitting)
     outcome = scoring.sitting_compute(scoring.sitting_data_load(sitting))
     expected = _scored_one_by_one(sitting)
     checked = 0
