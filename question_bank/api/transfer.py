@@ -92,10 +92,18 @@ class ImportApi(APIView):
         return Response(body, status=status.HTTP_200_OK if outcome.dry_run else status.HTTP_201_CREATED)
 
 
+#: The file in the requested format: the JSON format is a JSON object, every other one a file.
+_EXPORT_RESPONSES = {
+    (200, f.mime.split(";")[0]): OpenApiTypes.OBJECT if f.mime == "application/json" else OpenApiTypes.BINARY
+    for f in FORMATS.values()
+    if f.can_export
+}
+
+
 class ExportApi(APIView):
     permission_classes = [CanTransfer]
 
-    @extend_schema(parameters=[ExportQuerySerializer], responses=OpenApiTypes.BINARY, summary="Export questions")
+    @extend_schema(parameters=[ExportQuerySerializer], responses=_EXPORT_RESPONSES, summary="Export questions")
     def get(self, request: Request) -> HttpResponse:
         params = ExportQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
