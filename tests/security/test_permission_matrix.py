@@ -179,3 +179,40 @@ def test_the_trainees_mark_is_on_what_he_and_officers_see(world):
     """The witness for the test above: the mark is rendered where the trainee is meant to be seen."""
     for name, role in [("accounts:profile", TRAINEE), ("api:me", TRAINEE), ("api:sitting_registrations", OFFICER)]:
         assert TRAINEE_MARK.encode() in request(world, name, "GET", role).content, (name, role)
+
+
+def undeclared_post_cases():
+    for name in sorted(ENDPOINTS):
+        rule = RULES.get(name)
+        if rule and "POST" not in rule and rule.get("GET"):
+            yield pytest.param(name, id=name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(undeclared_post_cases()))
+def test_a_post_the_rule_does_not_declare_changes_nothing(world, name):
+    """A view that acts on POST must say so in its rule (and so be tested): an undeclared POST writes
+    nothing that a GET of the same URL would not (the exam page's GET takes the attempt over, say).
+
+    Tried by each role that may GET the URL (the others are refused before the view runs).
+    """
+
+    def changes(method: str, role: str) -> list[str]:
+        with transaction.atomic():
+            before = db_fingerprint()
+            request(world, name, method, role)
+            changed = changed_tables(before, db_fingerprint())
+            transaction.set_rollback(True)
+        return changed
+
+    problems = []
+    for role in sorted(RULES[name]["GET"]):
+        try:
+            changed = changes("POST", role)
+        except Exception as exc:  # a 500
+            problems.append(f"undeclared POST {name} as {role}: the view raised {exc!r}")
+            continue
+        beyond_get = sorted(set(changed) - set(changes("GET", role))) if changed else []
+        if beyond_get:
+            problems.append(f"undeclared POST {name} as {role} changed {beyond_get}")
+    assert not problems, "\n".join(problems)
