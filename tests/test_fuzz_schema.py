@@ -15,7 +15,7 @@ and check, with a curl command that reproduces it.
 Bounded for CI: ``FUZZ_EXAMPLES`` examples per operation and role (default 1, derandomised, so a
 run is repeatable) — about 160 operations × 7 roles. The longer run (docs/reliability.md):
 
-    FUZZ_EXAMPLES=25 .venv/bin/python -m pytest tests/test_fuzz_schema.py -m slow
+    FUZZ_EXAMPLES=5 .venv/bin/python -m pytest tests/test_fuzz_schema.py -m slow
 """
 
 from __future__ import annotations
@@ -190,6 +190,6 @@ def test_no_operation_answers_a_server_error_or_breaks_its_schema_for_any_role(w
 @pytest.mark.django_db
 @pytest.mark.usefixtures("_keep_the_test_connection")
 def test_the_longer_fuzz_with_invalid_inputs_too(world):  # noqa: F811
-    """Positive and negative (schema-violating) inputs; run with FUZZ_EXAMPLES=25 or more."""
+    """Positive and negative (schema-violating) inputs; run with FUZZ_EXAMPLES=5 or more."""
     failures = _run(world, ROLES, [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
     assert not failures, _report(failures)
