@@ -1,8 +1,92 @@
-"""WSGI entry point (gunicorn irexam.wsgi)."""
+"""WSGI entry point (gunicorn irexam.wsgi), with a fast path for the answer save.
+
+Two Django handlers share the settings, the URLconf and the views; they differ only in their
+middleware:
+
+* ``PUT /api/v1/attempts/<id>/responses/<position>/`` (the answer save, the exam-day hot path)
+  goes to a handler whose middleware list is ``settings.MIDDLEWARE`` without
+  ``FAST_PATH_SKIPPED_MIDDLEWARE``;
+* every other request goes to the normal handler with the whole list.
+
+The save is authenticated by its signed ``X-Attempt-Token`` header alone and answers JSON; it
+reads no session, no user and no cookie but the language, renders no page and takes no form
+post. What is skipped, and why it does nothing for that request:
+
+* WhiteNoise — serves files under ``STATIC_URL`` only;
+* CSP — a ``Content-Security-Policy`` header governs documents (scripts, frames); the save
+  answers JSON that no browser renders;
+* sessions, authentication, django-otp, the officers' 2FA gate, the user-language middleware —
+  the view has no authentication classes and ``AllowAny``; the token names the attempt, the
+  candidate and the browser session (the 2FA gate and the user-language middleware already
+  skip ``/api/``);
+* CSRF — the header token is not ambient authority (a cross-site form cannot set
+  ``X-Attempt-Token``), and DRF's ``APIView`` is CSRF-exempt unless session authentication is
+  used, which this view does not;
+* messages — no page is rendered, no message is read or queued;
+* django-axes — it watches login attempts (and answers lock-out pages); the save logs no one in.
+
+Kept (whatever the list holds besides those, in the same order): the proxy client address
+(rate limit and audit see the client's address), security headers, locale (error messages in
+the client's language from the cookie or Accept-Language), ``CommonMiddleware`` (host check)
+and ``X-Frame-Options``. A middleware added to ``settings.MIDDLEWARE`` later runs on the fast
+path too unless it is named here.
+"""
 
 import os
+import re
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "irexam.settings")
-application = get_wsgi_application()
+
+full_application = get_wsgi_application()  # sets Django up; the handler for everything else
+
+from django.conf import settings  # noqa: E402 - after django.setup()
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+
+FAST_PATH_SKIPPED_MIDDLEWARE = frozenset(
+    {
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "csp.middleware.CSPMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "accounts.middleware.OfficerTwoFactorMiddleware",
+        "accounts.middleware.UserLanguageMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+        "axes.middleware.AxesMiddleware",
+    }
+)
+
+# The route of ``api:attempt_save_answer`` (exams/api/urls_candidate.py); a test checks they agree.
+SAVE_ANSWER_PATH = re.compile(r"/api/v1/attempts/[0-9]+/responses/[0-9]+/\Z")
+
+
+class MiddlewareSubsetHandler(WSGIHandler):
+    """A Django WSGI handler built with the given middleware instead of ``settings.MIDDLEWARE``."""
+
+    def __init__(self, middleware: list[str]) -> None:
+        self.middleware = middleware
+        super().__init__()  # calls load_middleware()
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # BaseHandler reads settings.MIDDLEWARE; swap it only while the chain is built (once, at import).
+        full = settings.MIDDLEWARE
+        settings.MIDDLEWARE = self.middleware
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = full
+
+
+save_answer_application = MiddlewareSubsetHandler(
+    [name for name in settings.MIDDLEWARE if name not in FAST_PATH_SKIPPED_MIDDLEWARE]
+)
+
+
+def application(environ, start_response):
+    """Route the answer save to the minimal handler, everything else to the full one."""
+    if environ.get("REQUEST_METHOD") == "PUT" and SAVE_ANSWER_PATH.match(environ.get("PATH_INFO", "")):
+        return save_answer_application(environ, start_response)
+    return full_application(environ, start_response)

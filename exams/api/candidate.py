@@ -23,7 +23,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -195,11 +198,34 @@ class AttemptSessionApi(CandidateApi):
         return Response({"attempt": selectors.attempt_state(attempt=attempt), "token": attempt_token(attempt)})
 
 
+class JsonOnlyNegotiation(BaseContentNegotiation):
+    """No negotiation: the first renderer always (the body is still parsed only if it is JSON)."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return _DEFAULT_NEGOTIATION.select_parser(request, parsers)
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+
+_DEFAULT_NEGOTIATION = DefaultContentNegotiation()
+
+
 class AttemptSaveAnswerApi(DeliveryApi):
-    """Save one answer. Authenticated by the attempt token alone (no session or user query)."""
+    """Save one answer. Authenticated by the attempt token alone (no session or user query).
+
+    The exam-day hot path (docs/performance.md): JSON in and out only, no content negotiation, no
+    throttles or versioning (the per-attempt rate limit is checked below, in the cache), and on
+    gunicorn a minimal middleware list (``irexam/wsgi.py``).
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonOnlyNegotiation
+    throttle_classes: list = []
+    versioning_class = None
 
     class InputSerializer(serializers.Serializer):
         answer = serializers.JSONField(allow_null=True)
