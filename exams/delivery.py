@@ -228,6 +228,18 @@ def candidate_item(
     Options keep their canonical ``id`` (what the answer stores) and get a display ``label``
     (A, B, C… in display order) for the page and the keyboard shortcuts.
     """
+    return candidate_item_for(candidate_item_base(position, content, media_url=media_url), orders, stage_reached)
+
+
+def candidate_item_base(
+    position: int, content: Mapping[str, Any], *, media_url: Callable[[str], str | None] | None = None
+) -> dict[str, Any]:
+    """The candidate-independent part of an item: rendered, keys stripped, every stage, canonical order.
+
+    The same for every candidate on a form, so a form's paper is built once and cached
+    (``exams.selectors.form_paper``); never send it as it is — ``candidate_item_for`` withholds the
+    stages not reached yet and applies the candidate's option order.
+    """
     safe = strip_for_candidate(content)
 
     def html(text: str) -> str:
@@ -246,10 +258,8 @@ def candidate_item(
             out.append({"url": url, "alt": item.get("alt", ""), "caption": item.get("caption", "")})
         return out
 
-    def options_of(question: Mapping[str, Any], order_key: str) -> list[dict[str, Any]]:
-        opts = _ordered(list(question.get("options", [])), orders.get(order_key))
-        labels = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        return [{"id": o["id"], "label": labels[i], "html": html(o.get("text", ""))} for i, o in enumerate(opts)]
+    def options_of(question: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return [{"id": o["id"], "html": html(o.get("text", ""))} for o in question.get("options", [])]
 
     item: dict[str, Any] = {
         "position": position,
@@ -258,33 +268,73 @@ def candidate_item(
         "media": media_list(safe.get("media", [])),
     }
     if safe["type"] == "case":
-        stages = []
-        for index, stage in enumerate(safe.get("stages", [])):
-            if index > stage_reached:
-                break
-            stages.append(
-                {
-                    "id": stage["id"],
-                    "index": index,
-                    "locked": index < stage_reached,
-                    "text_html": html(stage.get("text", "")),
-                    "media": media_list(stage.get("media", [])),
-                    "questions": [
-                        {
-                            "id": q["id"],
-                            "type": q["type"],
-                            "lead_in_html": html(q.get("lead_in", "")),
-                            "options": options_of(q, f"{position}:{q['id']}"),
-                        }
-                        for q in stage.get("questions", [])
-                    ],
-                }
-            )
-        item["stages"] = stages
-        item["stage_count"] = len(safe.get("stages", []))
+        item["stages"] = [
+            {
+                "id": stage["id"],
+                "text_html": html(stage.get("text", "")),
+                "media": media_list(stage.get("media", [])),
+                "questions": [
+                    {
+                        "id": q["id"],
+                        "type": q["type"],
+                        "lead_in_html": html(q.get("lead_in", "")),
+                        "options": options_of(q),
+                    }
+                    for q in stage.get("questions", [])
+                ],
+            }
+            for stage in safe.get("stages", [])
+        ]
         return item
     item["lead_in_html"] = html(safe.get("lead_in", ""))
-    item["options"] = options_of(safe, str(position))
+    item["options"] = options_of(safe)
     if safe["type"] == "emq":
         item["stems"] = [{"id": s["id"], "html": html(s.get("text", ""))} for s in safe.get("stems", [])]
+    return item
+
+
+def candidate_item_for(
+    base: Mapping[str, Any], orders: Mapping[str, list[str]], stage_reached: int = 0
+) -> dict[str, Any]:
+    """One candidate's copy of a ``candidate_item_base``: their option order and labels, stages up to
+    ``stage_reached`` (earlier ones locked). Builds new dicts; the cached base is never changed."""
+    labels = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    position = base["position"]
+
+    def options_of(options: list[dict[str, Any]], order_key: str) -> list[dict[str, Any]]:
+        ordered = _ordered(options, orders.get(order_key))
+        return [{"id": o["id"], "label": labels[i], "html": o["html"]} for i, o in enumerate(ordered)]
+
+    item: dict[str, Any] = {
+        "position": position,
+        "type": base["type"],
+        "stem_html": base["stem_html"],
+        "media": base["media"],
+    }
+    if base["type"] == "case":
+        item["stages"] = [
+            {
+                "id": stage["id"],
+                "index": index,
+                "locked": index < stage_reached,
+                "text_html": stage["text_html"],
+                "media": stage["media"],
+                "questions": [
+                    {
+                        "id": q["id"],
+                        "type": q["type"],
+                        "lead_in_html": q["lead_in_html"],
+                        "options": options_of(q["options"], f"{position}:{q['id']}"),
+                    }
+                    for q in stage["questions"]
+                ],
+            }
+            for index, stage in enumerate(base["stages"][: stage_reached + 1])
+        ]
+        item["stage_count"] = len(base["stages"])
+        return item
+    item["lead_in_html"] = base["lead_in_html"]
+    item["options"] = options_of(base["options"], str(position))
+    if base["type"] == "emq":
+        item["stems"] = base["stems"]
     return item

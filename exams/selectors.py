@@ -11,10 +11,12 @@ or statistics: items go through ``exams.delivery.candidate_item`` (built from an
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -22,8 +24,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from exams.delivery import candidate_item
-from exams.models import Attempt, AttemptEvent, FormItem, Paper, Registration, Response, Sitting
+from exams.delivery import candidate_item, candidate_item_base, candidate_item_for
+from exams.models import Attempt, AttemptEvent, Form, FormItem, Paper, Registration, Response, Sitting
 
 # --- media -----------------------------------------------------------------------------------
 
@@ -209,6 +211,29 @@ def _stage_reached(attempt: Attempt, position: int) -> int:
     return int(state.get("stage", 0))
 
 
+PAPER_CACHE_SECONDS = 60 * 60 * 24
+
+
+def form_paper(*, form: Form) -> list[dict[str, Any]]:
+    """The form's items as ``candidate_item_base`` builds them, in position order, cached per form.
+
+    Every start on a form shares one paper: it is read (one join over ~120 items with their
+    version content) and rendered once, then kept in Django's cache (Redis in production, shared by
+    every worker). The key is the form's id and a digest of its (position, question version) pairs,
+    read by a small query on every call: a form re-assembled or edited can never meet an old paper.
+    Per-candidate parts (option order, case stages) are applied by the caller.
+    """
+    slots = list(FormItem.objects.filter(form_id=form.pk).order_by("position").values_list("position", "version_id"))
+    digest = hashlib.blake2b(repr(slots).encode(), digest_size=16).hexdigest()
+    key = f"exams:paper:v1:{form.pk}:{digest}"
+    paper = cache.get(key)
+    if paper is None:
+        rows = FormItem.objects.filter(form_id=form.pk).order_by("position").values_list("position", "version__content")
+        paper = [candidate_item_base(position, content, media_url=media_url) for position, content in rows]
+        cache.set(key, paper, PAPER_CACHE_SECONDS)
+    return paper
+
+
 def attempt_state(*, attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
     """The state of docs/exam-delivery-api.md ("Attempt state").
 
@@ -228,21 +253,9 @@ def attempt_state(*, attempt: Attempt, now: datetime | None = None) -> dict[str,
     }
     items: list[dict[str, Any]] = []
     if in_progress:
-        # Plain rows, not model instances: a start builds the whole paper (one join, ~120 rows).
-        form_items = (
-            FormItem.objects.filter(form_id=attempt.form_id)
-            .order_by("position")
-            .values_list("position", "version__content")
-        )
         items = [
-            candidate_item(
-                position,
-                content,
-                orders=attempt.option_orders,
-                stage_reached=_stage_reached(attempt, position),
-                media_url=media_url,
-            )
-            for position, content in form_items
+            candidate_item_for(base, attempt.option_orders, _stage_reached(attempt, base["position"]))
+            for base in form_paper(form=attempt.form)
         ]
     state: dict[str, Any] = {
         "id": attempt.pk,

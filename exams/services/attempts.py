@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,21 +177,22 @@ def attempt_start(
     from exams.delivery import shuffle_orders
 
     orders = shuffle_orders(form.layout, random.Random(secrets.randbits(64)))  # noqa: S311 - presentation only
-    with transaction.atomic():
-        attempt, created = Attempt.objects.get_or_create(
-            registration=registration,
-            paper=paper,
-            defaults={
-                "form": form,
-                "candidate_id": registration.candidate_id,
-                "started_at": now,
-                "deadline_at": deadline,
-                "accommodation_seconds": accommodation_seconds,
-                "option_orders": orders,
-                "last_seen_at": now,
-            },
-        )
-        if created:
+    # No get_or_create: the existing attempt was looked up above, so insert straight away (no
+    # SELECT and savepoint around the insert); a concurrent start of the same registration and
+    # paper hits the unique constraint and returns the attempt that won.
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                registration=registration,
+                paper=paper,
+                form=form,
+                candidate_id=registration.candidate_id,
+                started_at=now,
+                deadline_at=deadline,
+                accommodation_seconds=accommodation_seconds,
+                option_orders=orders,
+                last_seen_at=now,
+            )
             AttemptEvent.objects.create(
                 attempt=attempt,
                 at=now,
@@ -200,7 +201,13 @@ def attempt_start(
                 ip_address=ip,
                 data={"deadline_at": deadline.isoformat(), "form": form.label},
             )
-    return attempt, created
+    except IntegrityError:
+        existing = Attempt.objects.filter(registration=registration, paper=paper).first()
+        if existing is None:
+            raise
+        attempt_finalize_if_due(existing, now=now)
+        return existing, False
+    return attempt, True
 
 
 def attempt_takeover(*, attempt: Attempt, ip: str | None = None, now=None) -> Attempt:
