@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
 from django.urls import reverse
@@ -22,14 +22,6 @@ from exams.services.attempts import attempt_start, attempt_token
 from irexam import wsgi
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _keep_test_connection():
-    """As Django's test client does: no connection closing at request start (the test's transaction)."""
-    request_started.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -46,12 +38,20 @@ def call(environ: dict) -> tuple[int, dict[str, str], bytes]:
         seen["status"] = int(status.split()[0])
         seen["headers"] = dict(headers)
 
-    chunks = wsgi.application(environ, start_response)
+    # As Django's test client does: no connection closing around the request (the test's
+    # transaction lives on the connection), reconnected afterwards.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     try:
-        body = b"".join(chunks)
+        chunks = wsgi.application(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
     finally:
-        if hasattr(chunks, "close"):
-            chunks.close()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return seen["status"], seen["headers"], body
 
 
