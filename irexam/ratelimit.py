@@ -83,23 +83,22 @@ def _count(key: str, timeout: int) -> int:
         return 1
 
 
-_REDIS_CLIENTS: dict[int, tuple[object, object]] = {}
-
-
 def _redis_client(backend: RedisCache):
-    """One redis-py client per connection pool, kept for the process.
+    """The backend's redis-py client for writes, built once and kept on Django's client wrapper.
 
     Django's ``get_client`` builds a new ``redis.Redis`` on every call (≈ 0.1 ms of CPU each: its
     response-callback table), which showed as an eighth of the answer save's samples. A client is
-    thread-safe and takes its connections from the pool, so one per pool is enough.
+    thread-safe and takes its connections from the pool; writes always use the first server's pool.
+    Kept on the wrapper (not in a module dict), it lives and dies with the backend instance
+    (Django makes one per thread) and its pool.
     """
     wrapper = backend._cache  # Django's RedisCacheClient
-    pool = wrapper._get_connection_pool(wrapper._get_connection_pool_index(write=True))
-    hit = _REDIS_CLIENTS.get(id(pool))
-    if hit is None or hit[0] is not pool:
-        hit = (pool, wrapper._client(connection_pool=pool))
-        _REDIS_CLIENTS[id(pool)] = hit
-    return hit[1]
+    client = getattr(wrapper, "_irexam_write_client", None)
+    if client is None:
+        pool = wrapper._get_connection_pool(wrapper._get_connection_pool_index(write=True))
+        client = wrapper._client(connection_pool=pool)
+        wrapper._irexam_write_client = client
+    return client
 
 
 def check(key: str, setting: str, message=None) -> None:
