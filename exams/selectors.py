@@ -142,6 +142,7 @@ def candidate_registration(*, candidate: Any, registration_id: int, paper_id: in
     paper = Paper.objects.filter(pk=paper_id, exam_id=registration.sitting.exam_id).first()
     if paper is None:
         raise Http404
+    paper.exam = registration.sitting.exam  # the same row, already read
     return registration, paper
 
 

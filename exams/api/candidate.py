@@ -177,7 +177,8 @@ class AttemptStartApi(CandidateApi):
         )
         if not created:  # the same attempt, opened in this browser: any other window stops saving
             attempt_takeover(attempt=attempt, ip=client_ip(request))
-        attempt = self.get_attempt(request, attempt.pk)
+            attempt = self.get_attempt(request, attempt.pk)
+        # a new attempt is answered as inserted: its form, sitting, paper and exam are already read
         body = {"attempt": selectors.attempt_state(attempt=attempt), "token": attempt_token(attempt)}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -173,6 +173,7 @@ def attempt_start(
     if sitting.access_code and not secrets.compare_digest(sitting.access_code.strip(), (access_code or "").strip()):
         raise ApplicationError(_("The access code is not correct. Ask the proctor."), code="access_code")
     form = _assigned_form(registration, paper)
+    form.sitting = sitting  # the same row, already read (the attempt's state needs it)
     deadline, accommodation_seconds = attempt_deadline(started_at=now, registration=registration, paper=paper)
     from exams.delivery import shuffle_orders
 

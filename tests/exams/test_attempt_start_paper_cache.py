@@ -43,8 +43,8 @@ def test_the_second_start_on_a_form_reads_no_item_content(
     assert first.status_code == 201
     api = api_as(other_trainee)
     # registration, paper, existing attempt, forms; the attempt and its start event (inside a
-    # savepoint here: the test's transaction); the attempt re-read, its responses, the form's slots
-    with django_assert_num_queries(11) as captured:
+    # savepoint here: the test's transaction); its responses, the form's slots (no re-read)
+    with django_assert_num_queries(10) as captured:
         second = start(api, delivery.other_registration, delivery.paper)
     assert second.status_code == 201
     assert not [q["sql"] for q in captured.captured_queries if '"content"' in q["sql"]]
@@ -105,3 +105,13 @@ def test_a_concurrent_start_returns_the_attempt_that_won(delivery):
     assert (again.pk, created_again) == (won.pk, False)
     assert AttemptEvent.objects.filter(attempt=won, kind=AttemptEvent.Kind.START).count() == 1
     assert Attempt.objects.filter(registration=delivery.registration).count() == 1
+
+
+def test_a_new_attempts_state_is_the_same_as_read_back(api_as, trainee, delivery):
+    api = api_as(trainee)
+    started = start(api, delivery.registration, delivery.paper).json()["attempt"]
+    read_back = api.get(reverse("api:attempt_detail", args=[started["id"]])).json()
+    for state in (started, read_back):
+        state.pop("server_now")
+        state.pop("seconds_left")
+    assert started == read_back
