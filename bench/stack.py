@@ -119,7 +119,8 @@ def _base_env(database_url: str, redis_db: int, var_dir: Path) -> dict[str, str]
             "MEDIA_ROOT": str(var_dir / "media"),
             "LOG_LEVEL": "WARNING",
             "CERTIFICATE_VERIFY_RATE": BENCH_RATE,
-            "ATTEMPT_SAVE_RATE": BENCH_RATE,
+            # BENCH_ATTEMPT_SAVE_RATE="" turns the save limiter off (a diagnostic: what it costs)
+            "ATTEMPT_SAVE_RATE": os.environ.get("BENCH_ATTEMPT_SAVE_RATE", BENCH_RATE),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
