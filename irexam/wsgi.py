@@ -1,20 +1,22 @@
-"""WSGI entry point (gunicorn irexam.wsgi), with a fast path for the answer save.
+"""WSGI entry point (gunicorn irexam.wsgi), with a fast path for the answer save and verification.
 
 Two Django handlers share the settings, the URLconf and the views; they differ only in their
 middleware:
 
 * ``PUT /api/v1/attempts/<id>/responses/<position>/`` (the answer save, the exam-day hot path)
-  goes to a handler whose middleware list is ``settings.MIDDLEWARE`` without
+  and ``GET /api/v1/verify/<code>/`` (public certificate verification, read by every employer
+  and QR scanner) go to a handler whose middleware list is ``settings.MIDDLEWARE`` without
   ``FAST_PATH_SKIPPED_MIDDLEWARE``;
 * every other request goes to the normal handler with the whole list.
 
-The save is authenticated by its signed ``X-Attempt-Token`` header alone and answers JSON; it
-reads no session, no user and no cookie but the language, renders no page and takes no form
-post. What is skipped, and why it does nothing for that request:
+The save is authenticated by its signed ``X-Attempt-Token`` header alone, verification is public
+(no authentication classes, ``AllowAny``); both answer JSON, read no session, no user and no
+cookie but the language, render no page and take no form post. What is skipped, and why it does
+nothing for those requests:
 
 * WhiteNoise — serves files under ``STATIC_URL`` only;
-* CSP — a ``Content-Security-Policy`` header governs documents (scripts, frames); the save
-  answers JSON that no browser renders;
+* CSP — a ``Content-Security-Policy`` header governs documents (scripts, frames); both
+  answer JSON that no browser renders as a page;
 * sessions, authentication, django-otp, the officers' 2FA gate, the user-language middleware —
   the view has no authentication classes and ``AllowAny``; the token names the attempt, the
   candidate and the browser session (the 2FA gate and the user-language middleware already
@@ -23,10 +25,10 @@ post. What is skipped, and why it does nothing for that request:
   ``X-Attempt-Token``), and DRF's ``APIView`` is CSRF-exempt unless session authentication is
   used, which this view does not;
 * messages — no page is rendered, no message is read or queued;
-* django-axes — it watches login attempts (and answers lock-out pages); the save logs no one in.
+* django-axes — it watches login attempts (and answers lock-out pages); neither logs anyone in.
 
 Kept (whatever the list holds besides those, in the same order): the proxy client address
-(rate limit and audit see the client's address), security headers, locale (error messages in
+(rate limits and audit see the client's address), security headers, locale (error messages in
 the client's language from the cookie or Accept-Language), ``CommonMiddleware`` (host check)
 and ``X-Frame-Options``. A middleware added to ``settings.MIDDLEWARE`` later runs on the fast
 path too unless it is named here.
@@ -59,8 +61,11 @@ FAST_PATH_SKIPPED_MIDDLEWARE = frozenset(
     }
 )
 
-# The route of ``api:attempt_save_answer`` (exams/api/urls_candidate.py); a test checks they agree.
+# The routes of ``api:attempt_save_answer`` (exams/api/urls_candidate.py) and
+# ``api:certificate-verify`` (certificates/api/urls.py); a test checks they agree.
 SAVE_ANSWER_PATH = re.compile(r"/api/v1/attempts/[0-9]+/responses/[0-9]+/\Z")
+VERIFY_PATH = re.compile(r"/api/v1/verify/(?!credential/)[^/]+/\Z")
+FAST_PATHS = (("PUT", SAVE_ANSWER_PATH), ("GET", VERIFY_PATH))
 
 
 class MiddlewareSubsetHandler(WSGIHandler):
@@ -80,13 +85,14 @@ class MiddlewareSubsetHandler(WSGIHandler):
             settings.MIDDLEWARE = full
 
 
-save_answer_application = MiddlewareSubsetHandler(
+fast_application = MiddlewareSubsetHandler(
     [name for name in settings.MIDDLEWARE if name not in FAST_PATH_SKIPPED_MIDDLEWARE]
 )
 
 
 def application(environ, start_response):
-    """Route the answer save to the minimal handler, everything else to the full one."""
-    if environ.get("REQUEST_METHOD") == "PUT" and SAVE_ANSWER_PATH.match(environ.get("PATH_INFO", "")):
-        return save_answer_application(environ, start_response)
+    """Route the answer save and verification to the minimal handler, everything else to the full one."""
+    method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO", "")
+    if any(method == fast_method and pattern.match(path) for fast_method, pattern in FAST_PATHS):
+        return fast_application(environ, start_response)
     return full_application(environ, start_response)

@@ -84,7 +84,7 @@ def test_the_fast_path_pattern_matches_the_save_route_and_nothing_else():
 def test_the_fast_path_drops_exactly_the_named_middleware():
     from django.conf import settings
 
-    fast = wsgi.save_answer_application.middleware
+    fast = wsgi.fast_application.middleware
     assert fast == [m for m in settings.MIDDLEWARE if m not in wsgi.FAST_PATH_SKIPPED_MIDDLEWARE]
     assert "django.contrib.sessions.middleware.SessionMiddleware" not in fast
     assert "django.middleware.locale.LocaleMiddleware" in fast
@@ -93,13 +93,13 @@ def test_the_fast_path_drops_exactly_the_named_middleware():
 
 def test_a_save_through_the_fast_path_is_stored(attempt, monkeypatch):
     calls = []
-    original = wsgi.save_answer_application
+    original = wsgi.fast_application
 
     def spy(environ, start_response):
         calls.append(environ["PATH_INFO"])
         return original(environ, start_response)
 
-    monkeypatch.setattr(wsgi, "save_answer_application", spy)
+    monkeypatch.setattr(wsgi, "fast_application", spy)
     status, headers, body = call(save_environ(attempt, 1, {"answer": {"choice": "B"}, "flagged": True, "seq": 1}))
     assert status == 200, body
     data = json.loads(body)
