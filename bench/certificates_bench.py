@@ -19,6 +19,7 @@ import argparse
 import os
 import statistics
 import time
+import zlib
 from datetime import timedelta
 
 import django
@@ -61,7 +62,7 @@ def _populate(n: int, tag: str):
         level=Level.QUALIFYING,
         title_zh="介入放射学准入资格证书",
         title_en="Certificate of Qualification in Interventional Radiology",
-        serial_prefix="IR-Q",
+        serial_prefix=f"IR-Q{zlib.crc32(tag.encode()) % 100_000:05d}",  # one prefix per type (serials by type)
         validity_months=60,
         cme_credits_required=50,
         exams=[exam],

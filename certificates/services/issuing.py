@@ -243,6 +243,13 @@ def certificate_type_create(
         raise ApplicationError(_("The exam renewal rule needs a recertification exam."), code="bad_rule")
     if not serial_prefix or not all(c.isalnum() or c == "-" for c in serial_prefix):
         raise ApplicationError(_("The serial prefix may hold letters, digits and hyphens only."), code="bad_prefix")
+    # Serials are counted per type and year: two types with one prefix would hand out the same serial.
+    if CertificateType.objects.filter(serial_prefix=serial_prefix.upper()).exists():
+        raise ApplicationError(
+            _("Another certificate type already uses the serial prefix %(prefix)s: serial numbers would collide.")
+            % {"prefix": serial_prefix.upper()},
+            code="prefix_taken",
+        )
     certificate_type = CertificateType(
         code=code,
         issuer=issuer,

@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from accounts.models import AuditEvent
 from certificates import openbadges, pdf
-from certificates.models import Certificate, SerialCounter
+from certificates.models import Certificate, CertificateType, SerialCounter
 from certificates.services import (
     certificate_issue,
     certificate_issue_manual,
@@ -211,3 +211,11 @@ def test_two_workers_racing_on_one_attempt_make_one_certificate(cert_type, passi
     assert errors == [] and len(set(results)) == 1
     assert Certificate.objects.filter(attempt=passing_attempt).count() == 1
     assert SerialCounter.objects.get().last == 1  # the loser's serial was rolled back: no gap
+
+
+def test_a_second_type_with_the_same_serial_prefix_is_refused_with_nothing_created(issuer, officer):
+    make_type(issuer, officer)
+    with pytest.raises(ApplicationError, match="IR-Q") as refused:
+        make_type(issuer, officer, code="ir-q-bis", serial_prefix="ir-q")
+    assert refused.value.code == "prefix_taken"
+    assert CertificateType.objects.count() == 1
