@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from certificates.services.issuing import issuing_job_run
 from certificates.services.notifications import certificate_email_send
@@ -10,7 +11,15 @@ from certificates.services.rendering import certificates_render
 from certificates.services.renewal import renewal_reminders_send
 
 
-@shared_task(name="certificates.issue_for_sitting", acks_late=True, soft_time_limit=3000, time_limit=3300)
+@shared_task(
+    name="certificates.issue_for_sitting",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),  # the service put the job back to pending
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=3000,
+    time_limit=3300,
+)
 def issue_for_sitting(job_id: int) -> str:
     """Issue the certificates of a released sitting (claims the Job; a second delivery is skipped)."""
     return issuing_job_run(job_id)

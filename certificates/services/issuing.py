@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -503,6 +503,8 @@ def issuing_job_start(*, sitting: Sitting, by=None) -> Job:
         if live is not None and not (
             live.status == Job.Status.RUNNING and (live.heartbeat_at or live.created_at) < stale
         ):
+            if live.status == Job.Status.PENDING:  # its message may be lost: send it again (the claim runs it once)
+                transaction.on_commit(lambda: _enqueue_job(live.pk))
             return live
         if live is not None:  # its worker died: fail it and start over (issuing skips what was done)
             Job.objects.filter(pk=live.pk).update(
@@ -534,8 +536,15 @@ def issuing_job_run(job_id: int) -> str:
             status=Job.Status.FAILED, error=str(exc.message), finished_at=timezone.now()
         )
         return "failed"
-    except Exception:
+    except (OperationalError, InterfaceError):
+        # The database went away: back to pending, and the task's retry claims it again.
         Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(status=Job.Status.PENDING, phase="")
+        raise
+    except Exception as exc:
+        # Anything else will not mend itself by retrying: say so, so that "issue" can start afresh.
+        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
+            status=Job.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:1000], finished_at=timezone.now()
+        )
         raise
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.DONE, progress=1.0, phase="done", result=result, finished_at=timezone.now()

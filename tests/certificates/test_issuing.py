@@ -219,3 +219,52 @@ def test_a_second_type_with_the_same_serial_prefix_is_refused_with_nothing_creat
         make_type(issuer, officer, code="ir-q-bis", serial_prefix="ir-q")
     assert refused.value.code == "prefix_taken"
     assert CertificateType.objects.count() == 1
+
+
+def test_an_unexpected_error_fails_the_job_and_issue_starts_afresh(
+    cert_type, sitting, officer, trainee, monkeypatch, django_capture_on_commit_callbacks
+):
+    from certificates.services import issuing
+
+    make_attempt(sitting, trainee, officer)
+    job = issuing_job_start(sitting=sitting)  # queued (on_commit not run: no worker yet)
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(issuing, "certificates_issue_for_sitting", broken)
+    with pytest.raises(RuntimeError):
+        issuing.issuing_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.error == "RuntimeError: disk full"
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = issuing_job_start(sitting=sitting)
+    assert again.pk != job.pk
+    again.refresh_from_db()
+    assert again.status == Job.Status.DONE and again.result["issued"] == 1
+
+
+def test_a_lost_database_puts_the_job_back_to_pending_and_issue_sends_it_again(
+    cert_type, sitting, officer, trainee, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    from certificates.services import issuing
+
+    make_attempt(sitting, trainee, officer)
+    job = issuing_job_start(sitting=sitting)
+
+    def gone(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(issuing, "certificates_issue_for_sitting", gone)
+    with pytest.raises(OperationalError):
+        issuing.issuing_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.PENDING
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):  # the waiting job is reused and sent again
+        assert issuing_job_start(sitting=sitting).pk == job.pk
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result["issued"] == 1
