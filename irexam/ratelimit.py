@@ -1,9 +1,9 @@
 """Fixed-window rate limits in the Django cache, for the hot paths that must stay cheap.
 
 A limit is a setting such as ``"600/min"`` (units ``s``, ``min``, ``h``; ``""`` turns it off).
-Counting costs one cache ``add`` and one ``incr`` (in-process with locmem, two Redis round trips
-with ``REDIS_URL``) and never a database query. The cache must be shared by every web node
-(``REDIS_URL``) for a limit to hold across nodes.
+Counting costs one pipelined INCR + EXPIRE on Redis (``REDIS_URL``: one round trip, see
+``_count``) or an ``add`` and an ``incr`` in-process (locmem), and never a database query. The
+cache must be shared by every web node (``REDIS_URL``) for a limit to hold across nodes.
 """
 
 from __future__ import annotations
