@@ -20,14 +20,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from frozendict import frozendict
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
@@ -115,6 +118,10 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
         "documentUrl": url,
         # pyld treats loaded documents as read-only, but a copy keeps the cache safe regardless.
         "document": copy.deepcopy(_load_context(url)),
+        # "static": pyld's ContextResolver keeps a resolved remote context in the shared cache only
+        # under a tag; without one every canonicalization fetched, resolved and processed the
+        # contexts again (and the processed-context cache, held on the resolved context, was lost).
+        "tag": "static",
     }
 
 
@@ -124,10 +131,82 @@ def document_loader(url: str, options: Mapping[str, Any] | None = None) -> dict[
 _resolved_context_cache: dict[str, Any] = {}
 
 
+# Processed (active) contexts, memoized across canonicalizations: see _CachingProcessor.
+_processed_contexts: LRUCache = LRUCache(maxsize=512)
+_processed_lock = threading.Lock()
+
+
 def clear_context_caches() -> None:
     """Forget parsed and processed contexts (for benchmarks and after replacing a context file)."""
     _parsed_contexts.clear()
     _resolved_context_cache.clear()
+    with _processed_lock:
+        _processed_contexts.clear()
+
+
+def _local_context_key(local_ctx: Any) -> tuple[Any, Any] | None:
+    """A hashable key for a local context, and the object to keep alive beside it (or None)."""
+    if isinstance(local_ctx, str):
+        return ("url", local_ctx), None
+    if isinstance(local_ctx, list) and all(isinstance(c, str) for c in local_ctx):
+        return ("urls", tuple(local_ctx)), None
+    if isinstance(local_ctx, (dict, frozendict, list)):
+        # A scoped context: an object inside a cached context document, the same object on every
+        # call. Keyed by identity; the entry keeps a reference so the id cannot be reused.
+        return ("object", id(local_ctx)), local_ctx
+    return None
+
+
+class _CachingProcessor(jsonld.JsonLdProcessor):
+    """pyld's processor with context processing memoized across calls.
+
+    pyld caches a processed context per (resolved context, active context), but a type-scoped
+    context (OB 3.0 defines one per type: AchievementCredential, Achievement, Profile, …) does not
+    propagate, so pyld first clones the active context under a fresh ``_uuid`` and its cache never
+    hits: every canonicalization re-processed the same scoped contexts (about 140 term
+    definitions, two thirds of the signing time). Here the result of processing a local context
+    on a *frozen* (immutable, already processed) active context is kept, keyed by that context's
+    ``_uuid``, the local context and the flags. pyld itself freezes and reuses processed contexts
+    the same way, so the output is unchanged (tests compare canonical N-Quads byte for byte).
+    Only used with :func:`document_loader`, whose contexts never change within a process.
+    """
+
+    def _process_context(
+        self,
+        active_ctx,
+        local_ctx,
+        options,
+        override_protected=False,
+        propagate=True,
+        validate_scoped=True,
+        cycles=None,
+    ):
+        local = _local_context_key(local_ctx) if isinstance(active_ctx, frozendict) else None
+        uid = active_ctx.get("_uuid") if local is not None else None
+        if uid is None:
+            return super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+        key = (
+            uid,
+            local[0],
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base"),
+            options.get("processingMode"),
+        )
+        with _processed_lock:
+            hit = _processed_contexts.get(key)
+        if hit is not None and hit[0] is local[1]:
+            return hit[1]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if isinstance(result, frozendict):  # only immutable results may be shared
+            with _processed_lock:
+                _processed_contexts[key] = (local[1], result, active_ctx)
+        return result
 
 
 def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
@@ -159,7 +238,7 @@ def canonicalize(document: Mapping[str, Any]) -> str:
     if "@context" not in document:
         raise DataIntegrityError("the document has no @context")
     dropped: list[str | None] = []
-    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped.append)
+    processor = _CachingProcessor(on_property_dropped=dropped.append)
     options = {
         "algorithm": "URDNA2015",
         "format": "application/n-quads",
