@@ -116,6 +116,10 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Lets irexam.db.prepared_cursor prepare its statements; Django's own cursors bind on the
+        # client side and never prepare, whatever this says.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     DATABASES = {
         "default": {
@@ -128,6 +132,9 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The answer save's statement is prepared once per PostgreSQL connection (irexam/db.py); turn off
+# behind a pooler that cannot carry prepared statements (docs/deployment.md).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 # Cache: Redis when configured (shared by every web node), else in-process.
 REDIS_URL = env_str("REDIS_URL")

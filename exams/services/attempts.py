@@ -21,6 +21,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.core import signing
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from exams.delivery import AnswerError, validate_answer
 from exams.models import Attempt, AttemptEvent, Form, ItemComment, Paper, Registration, Response, Sitting
+from irexam.db import prepared_cursor
 from irexam.errors import ApplicationError, ConflictError
 
 TOKEN_SALT = "exams.attempt-token"  # noqa: S105 - a signing salt, not a secret
@@ -237,6 +239,7 @@ class SaveResult:
     saved_at: datetime
 
 
+@cache
 def _save_sql(vendor: str) -> str:
     # Only our own table names are interpolated; every value is a query parameter.
     attempt_t, response_t, event_t = Attempt._meta.db_table, Response._meta.db_table, AttemptEvent._meta.db_table
@@ -305,8 +308,8 @@ def response_save(
     if vendor == "postgresql":
         params += [db_now, position, "{}", token.candidate_id, ip]
         # One statement (guard, upsert and audit event in CTEs) is atomic on its own and durable
-        # when it returns: no BEGIN/COMMIT round trips around it.
-        with connection.cursor() as cursor:
+        # when it returns: no BEGIN/COMMIT round trips around it. Prepared once per connection.
+        with prepared_cursor(connection) as cursor:
             cursor.execute(_save_sql(vendor), params)
             row = cursor.fetchone()
     else:
