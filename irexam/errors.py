@@ -33,16 +33,18 @@ class ConflictError(ApplicationError):
     status_code = 409
 
 
+def application_error_body(exc: ApplicationError) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON body and extra headers that answer an ``ApplicationError`` (its status is on it)."""
+    body = {"detail": str(exc.message), "code": exc.code, "extra": exc.extra}
+    retry_after = exc.extra.get("retry_after") if exc.status_code in (429, 503) else None
+    headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
+    return body, headers
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
-        response = Response(
-            {"detail": str(exc.message), "code": exc.code, "extra": exc.extra},
-            status=exc.status_code,
-        )
-        retry_after = exc.extra.get("retry_after") if exc.status_code in (429, 503) else None
-        if isinstance(retry_after, int):
-            response["Retry-After"] = str(retry_after)
-        return response
+        body, headers = application_error_body(exc)
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, ValidationError):
         exc = drf_exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):

@@ -1,13 +1,24 @@
-"""Fixed-window rate limits in the Django cache, for the hot paths that must stay cheap.
+"""Fixed-window rate limits for the hot paths that must stay cheap.
 
 A limit is a setting such as ``"600/min"`` (units ``s``, ``min``, ``h``; ``""`` turns it off).
-Counting costs one pipelined INCR + EXPIRE on Redis (``REDIS_URL``: one round trip, see
-``_count``) or an ``add`` and an ``incr`` in-process (locmem), and never a database query. The
-cache must be shared by every web node (``REDIS_URL``) for a limit to hold across nodes.
+Two kinds of counters, never a database query:
+
+* ``check`` / ``hit`` count in the Django cache: one pipelined INCR + EXPIRE on Redis
+  (``REDIS_URL``: one round trip, see ``_count``), or an ``add`` and an ``incr`` in-process
+  (locmem). The cache must be shared by every web node (``REDIS_URL``) for such a limit to hold
+  across nodes. Used where the limit is a security boundary (public verification per address,
+  password resets).
+* ``check_local`` counts in the memory of this process: no round trip at all, so it costs the
+  answer save nothing measurable. The limit then holds **per web process**: a client whose
+  requests are spread over W worker processes gets at most W × the limit through before every
+  process refuses it. That is what the answer save's limit is for — to stop a runaway exam page or
+  script from flooding the database with one attempt's saves (its token names one attempt), not to
+  meter a client exactly; abuse from many addresses is the reverse proxy's to stop.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import lru_cache
 
@@ -108,5 +119,50 @@ def check(key: str, setting: str, message=None) -> None:
     """
     allowed, retry_after = hit(key, setting)
     if not allowed:
-        text = message or _("Too many requests. Please wait %(s)s seconds and try again.")
-        raise RateLimited(text % {"s": retry_after}, retry_after=retry_after)
+        raise _refusal(retry_after, message)
+
+
+def _refusal(retry_after: int, message=None) -> RateLimited:
+    text = message or _("Too many requests. Please wait %(s)s seconds and try again.")
+    return RateLimited(text % {"s": retry_after}, retry_after=retry_after)
+
+
+class LocalWindows:
+    """Fixed-window counters in this process's memory, one window (and dict) per setting.
+
+    When a setting's window moves on, its counts start again from an empty dict, so memory is
+    bounded by the keys seen in one window. A lock keeps counts exact under threaded servers.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, tuple[int, dict[str, int]]] = {}
+
+    def count(self, setting: str, key: str, window_no: int) -> int:
+        """Add one to ``key`` in window ``window_no`` of ``setting``; return the new count."""
+        with self._lock:
+            current = self._windows.get(setting)
+            if current is None or current[0] != window_no:
+                current = (window_no, {})
+                self._windows[setting] = current
+            counts = current[1]
+            counts[key] = value = counts.get(key, 0) + 1
+            return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
+local_windows = LocalWindows()
+
+
+def check_local(key: str, setting: str, message=None) -> None:
+    """As ``check``, counting in this process only (see the module docstring): no round trip."""
+    rate = parse_rate(getattr(settings, setting, ""), setting)
+    if rate is None:
+        return
+    limit, window = rate
+    now = int(time.time())
+    if local_windows.count(setting, key, now // window) > limit:
+        raise _refusal(max(1, window - now % window), message)

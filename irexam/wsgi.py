@@ -45,6 +45,7 @@ full_application = get_wsgi_application()  # sets Django up; the handler for eve
 
 from django.conf import settings  # noqa: E402 - after django.setup()
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.urls import ResolverMatch  # noqa: E402
 
 FAST_PATH_SKIPPED_MIDDLEWARE = frozenset(
     {
@@ -62,17 +63,55 @@ FAST_PATH_SKIPPED_MIDDLEWARE = frozenset(
 )
 
 # The routes of ``api:attempt_save_answer`` (exams/api/urls_candidate.py) and
-# ``api:certificate-verify`` (certificates/api/urls.py); a test checks they agree.
-SAVE_ANSWER_PATH = re.compile(r"/api/v1/attempts/[0-9]+/responses/[0-9]+/\Z")
-VERIFY_PATH = re.compile(r"/api/v1/verify/(?!credential/)[^/]+/\Z")
+# ``api:certificate-verify`` (certificates/api/urls.py), with their converters (``int``, ``str``);
+# a test checks they agree with the URLconf.
+SAVE_ANSWER_PATH = re.compile(r"/api/v1/attempts/(?P<attempt_id>[0-9]+)/responses/(?P<position>[0-9]+)/\Z")
+VERIFY_PATH = re.compile(r"/api/v1/verify/(?!credential/)(?P<code>[^/]+)/\Z")
 FAST_PATHS = (("PUT", SAVE_ANSWER_PATH), ("GET", VERIFY_PATH))
+FAST_ROUTES = (
+    (SAVE_ANSWER_PATH, "/api/v1/attempts/1/responses/1/", {"attempt_id": int, "position": int}),
+    (VERIFY_PATH, "/api/v1/verify/x/", {"code": str}),
+)
+
+
+class FastResolver:
+    """Resolves the fast paths without walking the URLconf (≈ 0.2 ms of a save's CPU otherwise).
+
+    Each route's view, name, namespace and route text come from resolving a sample path through
+    the real URLconf once; a request's match is that, with the request's own arguments.
+    """
+
+    def __init__(self, routes) -> None:
+        from django.urls import resolve
+
+        self.routes = [(pattern, resolve(sample), converters) for pattern, sample, converters in routes]
+
+    def resolve(self, path: str) -> ResolverMatch | None:
+        for pattern, template, converters in self.routes:
+            found = pattern.match(path)
+            if found is not None:
+                kwargs = {name: convert(found[name]) for name, convert in converters.items()}
+                return ResolverMatch(
+                    template.func,
+                    (),
+                    kwargs,
+                    url_name=template.url_name,
+                    app_names=template.app_names,
+                    namespaces=template.namespaces,
+                    route=template.route,
+                )
+        return None
 
 
 class MiddlewareSubsetHandler(WSGIHandler):
-    """A Django WSGI handler built with the given middleware instead of ``settings.MIDDLEWARE``."""
+    """A Django WSGI handler built with the given middleware instead of ``settings.MIDDLEWARE``.
 
-    def __init__(self, middleware: list[str]) -> None:
+    With a ``resolver``, the paths it knows are resolved by it; any other path by the URLconf.
+    """
+
+    def __init__(self, middleware: list[str], resolver: FastResolver | None = None) -> None:
         self.middleware = middleware
+        self.resolver = resolver
         super().__init__()  # calls load_middleware()
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -84,9 +123,18 @@ class MiddlewareSubsetHandler(WSGIHandler):
         finally:
             settings.MIDDLEWARE = full
 
+    def resolve_request(self, request) -> ResolverMatch:
+        match = None
+        if self.resolver is not None and not hasattr(request, "urlconf"):
+            match = self.resolver.resolve(request.path_info)
+        if match is None:
+            return super().resolve_request(request)
+        request.resolver_match = match
+        return match
+
 
 fast_application = MiddlewareSubsetHandler(
-    [name for name in settings.MIDDLEWARE if name not in FAST_PATH_SKIPPED_MIDDLEWARE]
+    [name for name in settings.MIDDLEWARE if name not in FAST_PATH_SKIPPED_MIDDLEWARE], FastResolver(FAST_ROUTES)
 )
 
 

@@ -79,7 +79,10 @@ def _fast_password_hasher(settings):
 def _clear_cache():
     from django.core.cache import cache
 
+    from irexam import ratelimit
+
     cache.clear()
+    ratelimit.local_windows.clear()
     yield
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,7 +46,7 @@ from exams.services.attempts import (
     response_save,
 )
 from irexam import ratelimit
-from irexam.errors import ApplicationError
+from irexam.errors import ApplicationError, application_error_body
 
 MAX_EVENT_DATA_BYTES = 2_000
 SAVE_RATE_MESSAGE = gettext_lazy("Too many saves for this attempt. Please wait %(s)s seconds.")
@@ -215,9 +216,14 @@ _DEFAULT_NEGOTIATION = DefaultContentNegotiation()
 class AttemptSaveAnswerApi(DeliveryApi):
     """Save one answer. Authenticated by the attempt token alone (no session or user query).
 
-    The exam-day hot path (docs/performance.md): JSON in and out only, no content negotiation, no
-    throttles or versioning (the per-attempt rate limit is checked below, in the cache), and on
-    gunicorn a minimal middleware list (``irexam/wsgi.py``).
+    The exam-day hot path (docs/performance.md). A PUT does not go through DRF's request cycle:
+    ``dispatch`` reads the JSON body itself, calls ``put`` and writes the JSON answer (errors in
+    the same shape as ``irexam.errors.api_exception_handler``'s, ``server_now`` included) — DRF's
+    request wrapping, negotiation, authentication, permission and serializer machinery cost more
+    CPU than the rest of the save together, and this endpoint uses none of them. Other methods
+    (OPTIONS, and 405 for the rest) take the normal DRF path; the class stays a DRF view so the
+    OpenAPI schema documents it from the attributes below. On gunicorn the request also runs a
+    minimal middleware list (``irexam/wsgi.py``).
     """
 
     authentication_classes: list = []
@@ -227,8 +233,11 @@ class AttemptSaveAnswerApi(DeliveryApi):
     content_negotiation_class = JsonOnlyNegotiation
     throttle_classes: list = []
     versioning_class = None
+    _renderer = JSONRenderer()
 
     class InputSerializer(serializers.Serializer):
+        """For the schema: ``put`` checks the same rules by hand."""
+
         answer = serializers.JSONField(allow_null=True)
         flagged = serializers.BooleanField(default=False)
         seq = serializers.IntegerField(min_value=1, max_value=2**62)
@@ -240,29 +249,54 @@ class AttemptSaveAnswerApi(DeliveryApi):
         saved_at = serializers.DateTimeField()
         server_now = serializers.DateTimeField()
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "PUT":
+            return super().dispatch(request, *args, **kwargs)
+        headers = {"Allow": "PUT, OPTIONS"}
+        try:
+            body, status_code = self.put(request, **kwargs), 200
+        except ApplicationError as exc:
+            body, extra_headers = application_error_body(exc)
+            status_code = exc.status_code
+            headers.update(extra_headers)
+        body["server_now"] = timezone.now()
+        content = self._renderer.render(body)
+        return HttpResponse(content, status=status_code, content_type="application/json", headers=headers)
+
     @extend_schema(request=InputSerializer, responses=OutputSerializer, summary="Save an answer (X-Attempt-Token)")
-    def put(self, request: Request, attempt_id: int, position: int) -> Response:
+    def put(self, request: HttpRequest, attempt_id: int, position: int) -> dict[str, Any]:
         token = attempt_token_read(request.META.get("HTTP_X_ATTEMPT_TOKEN", ""))
         if token.attempt_id != attempt_id:
             raise ApplicationError(_("Not found."), code="not_found", status=404)
-        # Per attempt, in the cache only (no query): 429 + Retry-After; the page retries in order.
-        ratelimit.check(f"save:{attempt_id}", "ATTEMPT_SAVE_RATE", SAVE_RATE_MESSAGE)
-        body = request.data if isinstance(request.data, dict) else {}
+        # Per attempt and per web process, in memory (no round trip): 429 + Retry-After; the page
+        # retries in order. See irexam/ratelimit.py for what a per-process limit holds.
+        ratelimit.check_local(f"save:{attempt_id}", "ATTEMPT_SAVE_RATE", SAVE_RATE_MESSAGE)
+        body = _json_object(request)
         seq = body.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 2**62:
             raise ApplicationError(_("The save's sequence number is not valid."), code="bad_seq")
-        data = _input(self.InputSerializer, body, code="bad_answer")
+        if "answer" not in body:
+            raise ApplicationError(f"answer: {_('This field is required.')}", code="bad_answer")
+        flagged = body.get("flagged", False)
+        if not isinstance(flagged, bool):
+            raise ApplicationError(f"flagged: {_('Must be a valid boolean.')}", code="bad_answer")
         result = response_save(
-            token=token,
-            position=position,
-            answer=data["answer"],
-            flagged=data["flagged"],
-            seq=data["seq"],
-            ip=client_ip(request),
+            token=token, position=position, answer=body["answer"], flagged=flagged, seq=seq, ip=client_ip(request)
         )
-        return Response(
-            {"position": position, "accepted": result.accepted, "seq": result.seq, "saved_at": result.saved_at}
+        return {"position": position, "accepted": result.accepted, "seq": result.seq, "saved_at": result.saved_at}
+
+
+def _json_object(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON body as a dict ({} for any other JSON value); 415/400 when it is not JSON."""
+    if request.content_type != "application/json":
+        raise ApplicationError(
+            _("The body must be JSON (Content-Type: application/json)."), code="unsupported_media_type", status=415
         )
+    try:
+        data = json.loads(request.body)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        raise ApplicationError(_("The body is not valid JSON."), code="parse_error") from None
+    return data if isinstance(data, dict) else {}
 
 
 class AttemptStageApi(CandidateApi):

@@ -100,3 +100,28 @@ def test_a_bad_rate_setting_is_a_clear_error(rate):
 def test_an_empty_rate_turns_the_limit_off(settings):
     settings.ATTEMPT_SAVE_RATE = ""
     assert all(ratelimit.hit("save:x", "ATTEMPT_SAVE_RATE")[0] for _ in range(1000))
+
+
+def test_the_save_limit_counts_in_this_process_and_starts_again_each_window(attempt, settings, monkeypatch):
+    settings.ATTEMPT_SAVE_RATE = "2/min"
+    clock = [6_000_000.0]  # the start of a minute
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    assert [save(attempt, seq).status_code for seq in (1, 2, 3)] == [200, 200, 429]
+    clock[0] += 59
+    refused = save(attempt, 4)
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
+    clock[0] += 1  # the next window
+    assert save(attempt, 5).status_code == 200
+    # nothing of it is in the shared cache: the count is this process's
+    from django.core.cache import cache
+
+    assert not any(cache.get(f"ratelimit:save:{attempt.pk}:{n}") for n in (100_000, 100_001))
+
+
+def test_a_new_window_forgets_the_previous_windows_keys():
+    windows = ratelimit.LocalWindows()
+    assert [windows.count("S", "a", 1) for _ in range(3)] == [1, 2, 3]
+    assert windows.count("S", "b", 1) == 1
+    assert windows.count("S", "a", 2) == 1
+    assert windows._windows["S"] == (2, {"a": 1})
+    assert windows.count("T", "a", 2) == 1  # each setting counts on its own

@@ -253,3 +253,77 @@ def test_the_save_path_does_not_look_up_users_or_sessions(attempt):
     # the guarded upsert (+ the log row on SQLite), inside one transaction
     data_queries = [q for q in queries.captured_queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))]
     assert len(data_queries) <= 2
+
+
+def raw_put(attempt, position, data: bytes, content_type="application/json"):
+    url = reverse("api:attempt_save_answer", args=[attempt.pk, position])
+    return APIClient().generic("PUT", url, data, content_type=content_type, HTTP_X_ATTEMPT_TOKEN=attempt_token(attempt))
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "code"),
+    [
+        (b'{"answer": {"choice": "A"}, "seq": ', "application/json", 400, "parse_error"),
+        (b"\xff\xfe", "application/json", 400, "parse_error"),
+        (b'{"answer": {"choice": "A"}, "seq": 1}', "text/plain", 415, "unsupported_media_type"),
+        (b'{"answer": {"choice": "A"}, "seq": 1}', "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        (b'["answer", 1]', "application/json", 400, "bad_seq"),
+        (b'{"seq": 1}', "application/json", 400, "bad_answer"),
+        (b'{"answer": {"choice": "A"}, "flagged": "yes", "seq": 1}', "application/json", 400, "bad_answer"),
+        (b'{"answer": {"choice": "A"}, "flagged": 1, "seq": 1}', "application/json", 400, "bad_answer"),
+    ],
+)
+def test_a_body_that_is_not_a_save_is_refused_with_a_code(attempt, data, content_type, status, code):
+    response = raw_put(attempt, 1, data, content_type)
+    assert response.status_code == status
+    body = response.json()
+    assert body["code"] == code and body["detail"] and "server_now" in body
+    assert not Response.objects.filter(attempt=attempt).exists()
+
+
+def test_a_missing_answer_and_a_bad_flag_are_named_in_the_clients_language(attempt):
+    url = reverse("api:attempt_save_answer", args=[attempt.pk, 1])
+    headers = {"HTTP_X_ATTEMPT_TOKEN": attempt_token(attempt)}
+    zh = APIClient().put(url, {"seq": 1}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans", **headers)
+    assert zh.json()["detail"] == "answer: 该字段是必填项。"
+    en = APIClient().put(
+        url, {"answer": None, "flagged": "x", "seq": 1}, format="json", HTTP_ACCEPT_LANGUAGE="en", **headers
+    )
+    assert en.json()["detail"] == "flagged: Must be a valid boolean."
+
+
+def test_a_null_answer_with_a_charset_in_the_content_type_is_stored(attempt):
+    response = raw_put(attempt, 1, b'{"answer": null, "flagged": true, "seq": 1}', "application/json; charset=utf-8")
+    assert response.status_code == 200, response.content
+    assert response["Allow"] == "PUT, OPTIONS"
+    assert stored(attempt, 1)[1:] == (1, True)  # a cleared answer, flagged
+
+
+def test_other_methods_on_the_save_route_take_the_normal_api_path(attempt):
+    url = reverse("api:attempt_save_answer", args=[attempt.pk, 1])
+    client = APIClient()
+    assert client.options(url).status_code == 200
+    assert client.get(url).status_code == 405
+    assert client.post(url, {"answer": None, "seq": 1}, format="json").status_code == 405
+
+
+def _prepared_saves() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%exams_response%"])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_save_statement_is_prepared_once_per_connection_and_still_logged(attempt, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    before = _prepared_saves()
+    with CaptureQueriesContext(connection) as queries:
+        for seq in (1, 2, 3):
+            response = put(attempt, 1, {"answer": {"choice": "A"}, "seq": seq})
+            assert response.json().get("accepted") is True, response.content
+    assert _prepared_saves() <= max(before, 1)
+    assert _prepared_saves() == 1
+    assert sum("exams_response" in q["sql"] for q in queries.captured_queries) == 3
+    settings.DATABASE_PREPARED_STATEMENTS = False  # the connection's usual cursor: same result
+    assert put(attempt, 1, {"answer": {"choice": "B"}, "seq": 4}).json()["accepted"] is True
+    assert stored(attempt, 1) == ({"choice": "B"}, 4, False)

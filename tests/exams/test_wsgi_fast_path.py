@@ -166,3 +166,35 @@ def test_other_requests_go_through_the_full_middleware(attempt, client, trainee)
     # the fast path itself sends no CSP header (JSON only)
     status, headers, _ = call(save_environ(attempt, 1, {"answer": {"choice": "A"}, "seq": 1}))
     assert status == 200 and "Content-Security-Policy" not in headers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/attempts/12/responses/3/",
+        "/api/v1/attempts/007/responses/120/",
+        "/api/v1/verify/AB12-CD34-EF56/",
+        "/api/v1/verify/%E4%B8%AD/",
+    ],
+)
+def test_the_fast_resolver_answers_as_the_urlconf_does(path):
+    from django.urls import resolve
+
+    fast = wsgi.fast_application.resolver.resolve(path)
+    full = resolve(path)
+    assert fast is not None
+    assert (fast.func, fast.args, fast.kwargs) == (full.func, full.args, full.kwargs)
+    assert (fast.url_name, fast.namespaces, fast.route, fast.view_name) == (
+        full.url_name,
+        full.namespaces,
+        full.route,
+        full.view_name,
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/verify/credential/x/", "/api/v1/attempts/1/responses/x/", "/api/v1/attempts/1/", "/healthz"],
+)
+def test_the_fast_resolver_leaves_every_other_path_to_the_urlconf(path):
+    assert wsgi.fast_application.resolver.resolve(path) is None
