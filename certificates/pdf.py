@@ -14,6 +14,7 @@ and officers should be warned. Latin text is set in Times (standard PDF font).
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import threading
@@ -30,8 +31,8 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
+from reportlab.lib.utils import ImageReader, _digester
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -197,16 +198,69 @@ def _draw_qr(c: Canvas, url: str, x: float, y: float, size: float) -> None:
 # --------------------------------------------------------------------------- drawing helpers
 
 
+@dataclass(frozen=True)
+class _Image:
+    """An image decoded, digested and compressed once per process, drawn on many pages.
+
+    ``canvas.drawImage`` would hash the decoded pixels (MD5 of ~0.5 MB for the seal) and
+    deflate them again on every page — about 3 ms of each render for the logo, seal and two
+    signatures, which are the same on every certificate of a batch. The PDF image object
+    built here is copied into each document exactly as ``drawImage`` registers it, so the
+    output is byte-for-byte the same (``tests/certificates/test_pdf.py``).
+    """
+
+    reader: ImageReader
+    name: str  # drawImage's digest of pixels + mask: the XObject name
+    xobject: pdfdoc.PDFImageXObject
+    smask: pdfdoc.PDFImageXObject | None
+
+    def getSize(self) -> tuple[int, int]:  # noqa: N802 - the ImageReader name, for the layout code
+        return self.reader.getSize()
+
+
 @lru_cache(maxsize=32)
-def _decoded_image(data: bytes) -> ImageReader:
+def _decoded_image(data: bytes) -> _Image:
     """Decode once per process: a batch prints the same logo, seal and signatures on every page."""
     reader = ImageReader(io.BytesIO(data))
     reader.getSize()
-    reader.getRGBData()  # decoded pixels are kept on the reader and reused by every drawImage
-    return reader
+    raw = reader.getRGBData()  # decoded pixels are kept on the reader
+    alpha = reader._dataA
+    name = _digester(raw + (alpha.getRGBData() if alpha else b"auto"))
+    xobject = pdfdoc.PDFImageXObject(name, reader, mask="auto")
+    xobject.name = name
+    smask = getattr(xobject, "_smask", None)
+    if smask is not None:
+        del xobject._smask
+    return _Image(reader, name, xobject, smask)
 
 
-def _image(data: bytes | None, what: str) -> ImageReader | None:
+def _draw_image(c: Canvas, image: _Image, x: float, y: float, width: float, height: float) -> None:
+    """``c.drawImage(image.reader, x, y, width, height, mask="auto")`` with the prepared image."""
+    doc = c._doc
+    c._currentPageHasImages = 1
+    reg_name = doc.getXObjectName(image.name)
+    if not doc.idToObject.get(reg_name):
+        xobject = copy.copy(image.xobject)  # per document: registration sets attributes on it
+        c._setXObjects(xobject)
+        doc.Reference(xobject, reg_name)
+        doc.addForm(image.name, xobject)
+        if image.smask is not None:
+            mask_name = doc.getXObjectName(image.smask.name)
+            if not doc.idToObject.get(mask_name):
+                smask = copy.copy(image.smask)
+                c._setXObjects(smask)
+                xobject.smask = doc.Reference(smask, mask_name)
+            else:
+                xobject.smask = pdfdoc.PDFObjectReference(mask_name)
+    c.saveState()
+    c.translate(x, y)
+    c.scale(width, height)
+    c._code.append(f"/{reg_name} Do")
+    c.restoreState()
+    c._formsinuse.append(image.name)
+
+
+def _image(data: bytes | None, what: str) -> _Image | None:
     if data is None:
         return None
     if not isinstance(data, (bytes, bytearray)) or not data:
@@ -421,7 +475,7 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
         h = 46.0
         w = min(h * iw / ih, 160.0)
         h = w * ih / iw
-        c.drawImage(logo, PAGE_W / 2 - w / 2, y - h, w, h, mask="auto")
+        _draw_image(c, logo, PAGE_W / 2 - w / 2, y - h, w, h)
         y -= h + 8
     else:
         y -= 40  # no logo: lower the whole body so it stays centred on the page
@@ -505,7 +559,7 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
             h = 34.0
             w = min(h * iw / ih, 2 * line_half)
             h = w * ih / iw
-            c.drawImage(sig, cx - w / 2, line_y + 2, w, h, mask="auto")
+            _draw_image(c, sig, cx - w / 2, line_y + 2, w, h)
         c.setStrokeColor(INK)
         c.setLineWidth(0.6)
         c.line(cx - line_half, line_y, cx + line_half, line_y)
@@ -532,7 +586,7 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
         # multiply, like stamp ink: the signature line and names under the seal stay legible
         c.setBlendMode("Multiply")
         c.setFillAlpha(0.9)
-        c.drawImage(seal, seal_cx - d / 2, line_y - d / 2 + seal_lift, d, d * ih / iw, mask="auto")
+        _draw_image(c, seal, seal_cx - d / 2, line_y - d / 2 + seal_lift, d, d * ih / iw)
         c.restoreState()
 
     c.showPage()

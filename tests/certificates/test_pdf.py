@@ -155,3 +155,19 @@ def test_it_renders_without_logo_seal_signatories_or_expiry(data):
     if HAS_CJK_TTF:
         text = _reader(result).pages[0].extract_text()
         assert "发证机构" in text and "有效期至" not in text
+
+
+def test_prepared_images_give_the_same_bytes_as_reportlabs_draw_image(data, monkeypatch):
+    """Images are digested and deflated once per process; the PDF is byte-identical to drawImage's."""
+    from reportlab import rl_config
+
+    monkeypatch.setattr(rl_config, "invariant", 1)  # no timestamps or random document id
+    two_signatories = replace(data, signatories=[*data.signatories, *data.signatories])
+    prepared = [pdf.render_certificate(d).pdf_bytes for d in (data, two_signatories, data)]
+
+    def plain(c, image, x, y, width, height):
+        c.drawImage(image.reader, x, y, width, height, mask="auto")
+
+    monkeypatch.setattr(pdf, "_draw_image", plain)
+    assert prepared == [pdf.render_certificate(d).pdf_bytes for d in (data, two_signatories, data)]
+    assert b"/SMask" in prepared[0]  # the transparent images kept their soft masks
