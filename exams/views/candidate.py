@@ -2,7 +2,9 @@
 
 Thin: selectors read, services write. The exam page's template and script are the exam page
 work (``exams/candidate/exam.html``, ``exams/static/exams/exam-page.js``); this module gives it
-its context: the URLs of docs/exam-delivery-api.md, a fresh attempt token and the UI strings.
+its context: the URLs of docs/exam-delivery-api.md and the UI strings. The page's GET changes
+nothing: its script takes the attempt over by POSTing to the session URL, which answers the
+attempt token.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from accounts.permissions import role_required
 from accounts.roles import Role
 from exams import selectors
 from exams.models import Attempt
-from exams.services.attempts import attempt_finalize_if_due, attempt_start, attempt_takeover, attempt_token
+from exams.services.attempts import attempt_finalize_if_due, attempt_start
 from irexam.errors import ApplicationError
 
 #: The placeholder in ``save_url_template`` that the exam page replaces with an item's position.
@@ -153,13 +155,14 @@ def exam_strings() -> dict[str, str]:
 
 @role_required(Role.TRAINEE)
 def exam_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    """The exam page. Opening it makes this browser the attempt's one active session (recorded)."""
+    """The exam page. Rendering it changes nothing (a cross-site link or a prefetch cannot disturb
+    the candidate's exam in another window); the page's script then makes this browser the
+    attempt's one active session by POSTing to ``urls.session`` (CSRF-protected, recorded), which
+    answers the attempt token. Finalising an attempt past its deadline stays: it is due anyway."""
     attempt = selectors.attempt_for_candidate(attempt_id=attempt_id, candidate=request.user)
     attempt_finalize_if_due(attempt, grace_seconds=attempt.form.sitting.grace_seconds)
     if attempt.is_final:
         return redirect("exams:receipt", attempt_id=attempt.pk)
-    attempt = attempt_takeover(attempt=attempt, ip=request.META.get("REMOTE_ADDR") or None)
-    token = attempt_token(attempt)
     save_url = reverse("api:attempt_save_answer", args=[attempt.pk, 0]).replace("/0/", f"/{POSITION_PLACEHOLDER}/")
     urls = {
         "state": reverse("api:attempt_detail", args=[attempt.pk]),
@@ -177,7 +180,6 @@ def exam_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
     config = {
         "attemptId": attempt.pk,
         "language": get_language(),
-        "token": token,
         "positionPlaceholder": POSITION_PLACEHOLDER,
         "urls": urls,
         "strings": strings,
@@ -199,7 +201,6 @@ def exam_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
             "submit_url": urls["submit"],
             "receipt_url": urls["receipt"],
             "time_url": urls["time"],
-            "token": token,
             "strings": strings,
             "exam_config": config,
         },

@@ -92,7 +92,7 @@ def test_every_candidate_facing_response_is_free_of_keys_and_explanations(client
     assert len(started["attempt"]["items"]) == 6  # the items really are in the payload being checked
     walk.check("start again", client.post(reverse("api:attempt_start"), body, content_type="application/json"))
 
-    # the exam page (the view renders a fresh token: open it before saving)
+    # the exam page (its GET changes nothing; its script takes the attempt over by the session POST)
     walk.check("exam page", client.get(reverse("exams:exam_page", args=[attempt_id])))
     session = walk.check("session", client.post(reverse("api:attempt_session", args=[attempt_id])))
     token = session["token"]

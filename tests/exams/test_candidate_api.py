@@ -391,20 +391,44 @@ def test_a_registration_for_a_draft_sitting_is_not_listed(api_as, officer, deliv
     assert api_as(candidate).get(reverse("api:my_sittings")).json()["results"] == []
 
 
-def test_the_exam_page_gives_its_script_the_urls_and_a_fresh_token(client_as, trainee, attempt):
-    from exams.services.attempts import attempt_token_read
-
-    old_token = attempt_token(attempt)
+def test_the_exam_page_gives_its_script_the_urls_and_takes_nothing_over(client_as, trainee, attempt):
+    """GET is side-effect free: a cross-site link or a prefetch must not stop another window saving."""
+    nonce = attempt.session_nonce
     response = client_as(trainee).get(reverse("exams:exam_page", args=[attempt.pk]))
     assert response.status_code == 200
     config = response.context["exam_config"]
     assert config["attemptId"] == attempt.pk
     assert config["urls"]["state"] == reverse("api:attempt_detail", args=[attempt.pk])
+    assert config["urls"]["session"] == reverse("api:attempt_session", args=[attempt.pk])
     save_url = config["urls"]["save_template"].replace(config["positionPlaceholder"], "3")
     assert save_url == reverse("api:attempt_save_answer", args=[attempt.pk, 3])
-    assert config["token"] != old_token  # opening the page makes this browser the active session
-    assert attempt_token_read(config["token"]).nonce == Attempt.objects.get(pk=attempt.pk).session_nonce
+    assert "token" not in config  # the script gets it from the session POST
     assert 'id="exam-config"' in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).session_nonce == nonce
+    assert not AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.TAKEOVER).exists()
+
+
+def test_the_exam_pages_takeover_post_needs_the_csrf_token_and_then_stops_the_other_window(trainee, attempt):
+    """What the page's script does on load: POST the session URL with the page's CSRF token."""
+    from django.test import Client
+
+    from exams.services.attempts import attempt_token_read
+
+    first_window_token = attempt_token(attempt)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(trainee)
+    page = client.get(reverse("exams:exam_page", args=[attempt.pk]))
+    session_url = page.context["exam_config"]["urls"]["session"]
+    assert client.post(session_url, content_type="application/json", data={}).status_code == 403
+    assert Attempt.objects.get(pk=attempt.pk).session_nonce == attempt.session_nonce
+
+    csrf = page.context["csrf_token"]
+    response = client.post(session_url, content_type="application/json", data={}, headers={"X-CSRFToken": str(csrf)})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert token != first_window_token
+    assert attempt_token_read(token).nonce == Attempt.objects.get(pk=attempt.pk).session_nonce
+    assert attempt_token_read(first_window_token).nonce != Attempt.objects.get(pk=attempt.pk).session_nonce
     assert AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.TAKEOVER).count() == 1
 
 

@@ -4,7 +4,9 @@
 // extra UI strings from the data-* attributes of #exam-text; draws every item from the attempt
 // state; saves every change at once with a per-attempt sequence number kept in localStorage;
 // keeps unacknowledged saves in a localStorage queue and resends them in order; counts down to
-// the server's deadline using the server's clock.
+// the server's deadline using the server's clock. The page's GET changes nothing: loading it
+// takes the attempt over in this browser by POSTing to the session URL (any other window stops
+// saving), which answers the attempt token that saves carry.
 (function () {
   "use strict";
 
@@ -94,7 +96,7 @@
   // --- page state --------------------------------------------------------------------------------
 
   const S = {
-    token: config.token,
+    token: null, // the attempt token, from the session POST in load(); nothing is sent without it
     status: null,
     items: [],
     index: 0,
@@ -327,7 +329,7 @@
   function flush() {
     window.clearTimeout(S.retryTimer);
     if (S.flushing) return S.flushing;
-    if (S.blocked || !S.queue.length) {
+    if (S.blocked || !S.queue.length || !S.token) {
       updateSaveState();
       return Promise.resolve();
     }
@@ -588,14 +590,20 @@
     }
   }
 
+  /** Take the attempt over in this browser (the session POST) and draw the state it answers. */
   async function load() {
+    if (document.prerendering) {
+      // A prerendered page is not shown yet: take over only when the candidate actually opens it.
+      await new Promise((resolve) => document.addEventListener("prerenderingchange", resolve, { once: true }));
+    }
     let wait = 2000;
     for (;;) {
       try {
-        const result = await api("GET", urls.state);
+        const result = await api("POST", urls.session, {});
         if (result.ok && result.data) {
+          S.token = result.data.token;
           el.error.hidden = true;
-          applyState(result.data, true);
+          applyState(result.data.attempt, true);
           flush();
           return;
         }
