@@ -27,8 +27,10 @@ from irexam.errors import ApplicationError, ConflictError
 
 JOB_KIND = "certificates_issue"
 BATCH_SIZE = 100
-#: Certificates per render task: fewer broker round trips than one task each, still spread over workers.
-RENDER_CHUNK = 10
+#: Certificates per render task: fewer broker round trips than one task each, and the rows, scope
+#: areas, signing key and images loaded once per chunk; 1,000 certificates are still 40 tasks
+#: spread over the workers (~0.5 s of work each).
+RENDER_CHUNK = 25
 #: A RUNNING issuing job whose heartbeat is older than this was lost with its worker; it may be re-run.
 STALE_JOB_AFTER = timedelta(minutes=10)
 

@@ -1,8 +1,10 @@
 """The files of a certificate: its signed Open Badges credential, its PDF, and the optional VC-JWT.
 
-Runs in workers. The row exists before; ``certificate_render`` claims it with a conditional
-update (pending/failed → running; a running claim older than ``STALE_RENDER_AFTER`` was lost
-with its worker and may be taken again), so a task delivered twice renders once.
+Runs in workers, a chunk of certificates per task. The rows exist before; each is claimed with a
+conditional update (pending/failed → running; a running claim older than ``STALE_RENDER_AFTER``
+was lost with its worker and may be taken again), so a task delivered twice renders once. The
+claimed rows are then loaded in one query, and what they share (issuer key, logo, seal, scope
+areas) once per chunk; each certificate is saved on its own as soon as it is rendered.
 """
 
 from __future__ import annotations
@@ -112,13 +114,36 @@ def credential_input(certificate: Certificate) -> openbadges.CredentialInput:
     )
 
 
-def build_signed_credential(certificate: Certificate) -> dict:
-    key = issuer_active_key(certificate.issuer, IssuerKey.Algorithm.ED25519)
+class _ChunkCache:
+    """What every certificate of a render chunk shares, loaded once: the issuer's active signing
+    key and its logo and seal files (the type's scope areas come prefetched with the rows)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, IssuerKey] = {}
+        self._files: dict[tuple[int, str], bytes | None] = {}
+
+    def signing_key(self, issuer) -> IssuerKey:
+        if issuer.pk not in self._keys:
+            key = issuer_active_key(issuer, IssuerKey.Algorithm.ED25519)
+            key.issuer = issuer  # its verification method names the issuer: no query for it
+            self._keys[issuer.pk] = key
+        return self._keys[issuer.pk]
+
+    def read(self, issuer, field) -> bytes | None:
+        key = (issuer.pk, field.name or "")
+        if key not in self._files:
+            self._files[key] = _read(field)
+        return self._files[key]
+
+
+def build_signed_credential(certificate: Certificate, cache: _ChunkCache | None = None) -> dict:
+    key = (cache or _ChunkCache()).signing_key(certificate.issuer)
     unsigned = openbadges.build_credential(credential_input(certificate))
     return openbadges.sign_credential(unsigned, private_key_for(key), key.verification_method(), timezone.now())
 
 
-def render_data(certificate: Certificate) -> pdf.CertificateRenderData:
+def render_data(certificate: Certificate, cache: _ChunkCache | None = None) -> pdf.CertificateRenderData:
+    cache = cache or _ChunkCache()
     ctype, issuer = certificate.type, certificate.issuer
     signatories = [
         pdf.Signatory(LocalizedText(s["name_zh"], s["name_en"]), LocalizedText(s["title_zh"], s["title_en"]))
@@ -135,8 +160,8 @@ def render_data(certificate: Certificate) -> pdf.CertificateRenderData:
         verification_url=certificate.verification_url(),
         issuer_name=LocalizedText(issuer.name_zh, issuer.name_en or issuer.name_zh),
         signatories=signatories,
-        logo=_read(issuer.logo),
-        seal=_read(issuer.seal),
+        logo=cache.read(issuer, issuer.logo),
+        seal=cache.read(issuer, issuer.seal),
         cjk_font_path=getattr(settings, "CERTIFICATE_CJK_FONT", None),
     )
 
@@ -155,15 +180,38 @@ def _claim(certificate_id: int) -> bool:
 
 def certificate_render(*, certificate_id: int) -> str:
     """Sign the credential and render the PDF of one certificate; returns done / skipped / failed."""
-    if not _claim(certificate_id):
-        return "skipped"
-    certificate = Certificate.objects.select_related("type", "issuer", "status_list").get(pk=certificate_id)
+    (outcome,) = _render_many([certificate_id])
+    return outcome
+
+
+def certificates_render(ids: Iterable[int]) -> dict[str, int]:
+    """Render a chunk: each row claimed on its own (short autocommit updates, so racing workers
+    never wait on each other), then the claimed rows loaded in one query with everything they
+    share (type, scope areas, issuer, status list, holder; key and images once per chunk)."""
+    counts: dict[str, int] = {}
+    for outcome in _render_many(list(ids)):
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def _render_many(ids: list[int]) -> list[str]:
+    claimed = [pk for pk in ids if _claim(pk)]
+    rows = (
+        Certificate.objects.select_related("type", "issuer", "status_list", "holder")
+        .prefetch_related("type__scope_areas")
+        .in_bulk(claimed)
+    )
+    cache = _ChunkCache()
+    return [_render_claimed(rows[pk], cache) if pk in rows else "skipped" for pk in ids]
+
+
+def _render_claimed(certificate: Certificate, cache: _ChunkCache) -> str:
     try:
-        credential = build_signed_credential(certificate)
-        result = pdf.render_certificate(render_data(certificate))
+        credential = build_signed_credential(certificate, cache)
+        result = pdf.render_certificate(render_data(certificate, cache))
     except Exception as exc:
         logger.exception("rendering certificate %s failed", certificate.serial)
-        Certificate.objects.filter(pk=certificate_id).update(
+        Certificate.objects.filter(pk=certificate.pk).update(
             render_status=Certificate.Render.FAILED, render_error=str(exc)[:2000]
         )
         return "failed"
@@ -179,14 +227,6 @@ def certificate_render(*, certificate_id: int) -> str:
 
     certificate_notify_issue(certificate=certificate)
     return "done"
-
-
-def certificates_render(ids: Iterable[int]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for certificate_id in ids:
-        outcome = certificate_render(certificate_id=certificate_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
 
 
 def certificate_jwt(certificate: Certificate) -> str:

@@ -78,3 +78,25 @@ def test_an_attempt_that_cannot_be_certified_is_refused_with_its_message(cert_ty
         certificates_issue_for_sitting(sitting=sitting)
     assert refused.value.code == "not_passed"
     assert not Certificate.objects.exists()
+
+
+def test_a_render_chunk_loads_what_its_certificates_share_once(
+    cert_type, sitting, officer, django_capture_on_commit_callbacks, django_assert_max_num_queries, monkeypatch
+):
+    """Per certificate: its claim, its save and the e-mail claim; the rows, scope areas and the
+    issuer's key are loaded once per chunk (they were loaded per certificate: ~10 queries each)."""
+    from certificates.services import certificates_render
+
+    monkeypatch.setattr("certificates.tasks.render_certificates.delay", lambda ids: None)
+    monkeypatch.setattr("certificates.services.notifications._enqueue", lambda pk, kind: None)
+    for candidate in _candidates(6):
+        make_attempt(sitting, candidate, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        certificates_issue_for_sitting(sitting=sitting)
+    ids = list(Certificate.objects.order_by("pk").values_list("pk", flat=True))
+    assert Certificate.objects.filter(render_status=Certificate.Render.PENDING).count() == 6
+    with django_assert_max_num_queries(3 * 6 + 4):
+        assert certificates_render(ids) == {"done": 6}
+    assert certificates_render(ids) == {"skipped": 6}  # claimed: a second delivery renders nothing
+    done = Certificate.objects.filter(render_status=Certificate.Render.DONE)
+    assert done.count() == 6 and all(c.credential["proof"] and c.pdf for c in done)
