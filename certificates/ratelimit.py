@@ -6,6 +6,8 @@ cache by ``irexam.ratelimit`` like every other rate limit of the platform.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
 from irexam import ratelimit
@@ -22,3 +24,9 @@ def allow(request: HttpRequest, scope: str = "verify") -> tuple[bool, int]:
     """Count this request; (allowed, seconds until the window resets)."""
     ip = request.META.get("REMOTE_ADDR") or "unknown"
     return ratelimit.hit(f"certificates:{scope}:{ip}", SETTING)
+
+
+def allow_and_get(request: HttpRequest, cache_key: str | None, scope: str = "verify") -> tuple[bool, int, Any]:
+    """As ``allow``, also reading ``cache_key`` from the cache in the same round trip."""
+    ip = request.META.get("REMOTE_ADDR") or "unknown"
+    return ratelimit.hit_and_get(f"certificates:{scope}:{ip}", SETTING, cache_key)

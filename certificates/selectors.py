@@ -72,18 +72,31 @@ def public_status(record: dict[str, Any], today: date | None = None) -> str:
     return status
 
 
-def verification_lookup(value: str) -> dict[str, Any] | None:
+NOT_READ = object()
+
+
+def verification_key(value: str) -> str | None:
+    """The cache key of the verification answer for ``value`` (None: not a possible code or serial)."""
+    value = (value or "").strip()
+    if not value or len(value) > 60:
+        return None
+    return verification_cache_key(value)
+
+
+def verification_lookup(value: str, cached: Any = NOT_READ) -> dict[str, Any] | None:
     """The public record of the certificate with this verification code or serial (None if unknown).
 
     One indexed read (code or serial, both unique) plus the scope areas; cached briefly, and the
     cache entry is dropped by every status change. ``status`` is computed on every call.
+    ``cached``: the cache's value under ``verification_key(value)`` when the caller has read it
+    already (the API reads it in the rate limiter's round trip).
     """
-    value = (value or "").strip()
-    if not value or len(value) > 60:
+    key = verification_key(value)
+    if key is None:
         return None
-    key = verification_cache_key(value)
-    record = cache.get(key)
+    record = cache.get(key) if cached is NOT_READ else cached
     if record is None:
+        value = value.strip()
         certificate = (
             Certificate.objects.select_related("type", "issuer", "superseded_by")
             .prefetch_related("type__scope_areas")

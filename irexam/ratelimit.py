@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -69,6 +70,30 @@ def hit(key: str, setting: str) -> tuple[bool, int]:
     now = int(time.time())
     count = _count(f"ratelimit:{key}:{now // window}", window + 5)
     return count <= limit, max(1, window - now % window)
+
+
+def hit_and_get(key: str, setting: str, cache_key: str | None) -> tuple[bool, int, Any]:
+    """As ``hit``, and also read ``cache_key`` from the cache (None when absent or no key).
+
+    On Redis both go in one pipelined round trip (INCR, EXPIRE, GET) — public verification counts
+    its caller and reads its cached record this way; elsewhere ``hit`` then ``cache.get``.
+    """
+    rate = parse_rate(getattr(settings, setting, ""), setting)
+    backend = caches["default"]
+    if rate is None or not isinstance(backend, RedisCache) or cache_key is None:
+        allowed, retry_after = hit(key, setting)
+        return allowed, retry_after, (backend.get(cache_key) if cache_key is not None else None)
+    limit, window = rate
+    now = int(time.time())
+    counter = backend.make_and_validate_key(f"ratelimit:{key}:{now // window}")
+    pipeline = _redis_client(backend).pipeline(transaction=False)
+    pipeline.incr(counter)
+    pipeline.expire(counter, window + 5)
+    pipeline.get(backend.make_and_validate_key(cache_key))
+    count, _expiry_set, raw = pipeline.execute()
+    # decoded as Django's RedisCacheClient.get does
+    value = None if raw is None else backend._cache._serializer.loads(raw)
+    return int(count) <= limit, max(1, window - now % window), value
 
 
 def _count(key: str, timeout: int) -> int:

@@ -8,6 +8,7 @@ key rotation, certificate types, CME verification.
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from certificates import ratelimit, selectors, services
 from certificates.models import Certificate, CertificateType, CmeCredit, Issuer
 from certificates.services.issuing import JOB_KIND
 from exams.models import Job, Sitting
+from irexam.api import LeanJsonApiView
 from irexam.errors import ApplicationError
 from irexam.ratelimit import RateLimited
 
@@ -35,10 +37,14 @@ OfficerOnly = HasRole.of(Role.OFFICER)
 def _check_rate(request: Request) -> None:
     allowed, retry_after = ratelimit.allow(request._request)
     if not allowed:
-        raise RateLimited(
-            _("Too many verification requests from your address. Please wait %(s)s seconds.") % {"s": retry_after},
-            retry_after=retry_after,
-        )
+        raise _rate_limited(retry_after)
+
+
+def _rate_limited(retry_after: int) -> RateLimited:
+    return RateLimited(
+        _("Too many verification requests from your address. Please wait %(s)s seconds.") % {"s": retry_after},
+        retry_after=retry_after,
+    )
 
 
 # --------------------------------------------------------------------------- public
@@ -63,24 +69,37 @@ class VerificationOutput(serializers.Serializer):
     verification_url = serializers.URLField()
 
 
-class VerifyApi(APIView):
-    """Public status of a certificate by verification code or serial number."""
+# One instance for every answer: a serializer copies its declared fields on first use (most of a
+# verification's CPU when built per request); ``to_representation`` keeps no state.
+_VERIFICATION_OUTPUT = VerificationOutput()
 
+
+class VerifyApi(LeanJsonApiView):
+    """Public status of a certificate by verification code or serial number.
+
+    Read by every employer and QR scanner: a GET skips DRF's request cycle
+    (``irexam.api.LeanJsonApiView``) and, on gunicorn, most middleware (``irexam/wsgi.py``).
+    """
+
+    lean_methods = frozenset({"GET"})
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
     @extend_schema(responses=VerificationOutput, summary="Verify a certificate (public)")
-    def get(self, request: Request, code: str) -> Response:
-        _check_rate(request)
-        record = selectors.verification_lookup(code)
+    def get(self, request: HttpRequest, code: str) -> Response:
+        # the per-address count and the cached record in one round trip to the cache
+        cache_key = selectors.verification_key(code)
+        allowed, retry_after, cached = ratelimit.allow_and_get(request, cache_key)
+        if not allowed:
+            raise _rate_limited(retry_after)
+        record = selectors.verification_lookup(code, cached=cached)
         if record is None:
             response = Response(
                 {"detail": _("No certificate has this code or serial."), "code": "not_found"},
                 status=status.HTTP_404_NOT_FOUND,
             )
         else:
-            record = {k: v for k, v in record.items() if k != "stored_status"}
-            response = Response(VerificationOutput(record).data)
+            response = Response(_VERIFICATION_OUTPUT.to_representation(record))
         patch_cache_control(response, public=True, max_age=10, must_revalidate=True)
         return response
 

@@ -18,16 +18,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,7 +44,8 @@ from exams.services.attempts import (
     response_save,
 )
 from irexam import ratelimit
-from irexam.errors import ApplicationError, application_error_body
+from irexam.api import LeanJsonApiView
+from irexam.errors import ApplicationError
 
 MAX_EVENT_DATA_BYTES = 2_000
 SAVE_RATE_MESSAGE = gettext_lazy("Too many saves for this attempt. Please wait %(s)s seconds.")
@@ -200,40 +199,21 @@ class AttemptSessionApi(CandidateApi):
         return Response({"attempt": selectors.attempt_state(attempt=attempt), "token": attempt_token(attempt)})
 
 
-class JsonOnlyNegotiation(BaseContentNegotiation):
-    """No negotiation: the first renderer always (the body is still parsed only if it is JSON)."""
-
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        return _DEFAULT_NEGOTIATION.select_parser(request, parsers)
-
-    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
-        return renderers[0], renderers[0].media_type
-
-
-_DEFAULT_NEGOTIATION = DefaultContentNegotiation()
-
-
-class AttemptSaveAnswerApi(DeliveryApi):
+class AttemptSaveAnswerApi(LeanJsonApiView, DeliveryApi):
     """Save one answer. Authenticated by the attempt token alone (no session or user query).
 
-    The exam-day hot path (docs/performance.md). A PUT does not go through DRF's request cycle:
-    ``dispatch`` reads the JSON body itself, calls ``put`` and writes the JSON answer (errors in
-    the same shape as ``irexam.errors.api_exception_handler``'s, ``server_now`` included) — DRF's
-    request wrapping, negotiation, authentication, permission and serializer machinery cost more
-    CPU than the rest of the save together, and this endpoint uses none of them. Other methods
-    (OPTIONS, and 405 for the rest) take the normal DRF path; the class stays a DRF view so the
-    OpenAPI schema documents it from the attributes below. On gunicorn the request also runs a
-    minimal middleware list (``irexam/wsgi.py``).
+    The exam-day hot path (docs/performance.md): a PUT skips DRF's request cycle
+    (``irexam.api.LeanJsonApiView``: the body is read and checked here, errors answered in the
+    API's shape), and on gunicorn it runs a minimal middleware list (``irexam/wsgi.py``). Every
+    answer, errors included, carries ``server_now``.
     """
 
+    lean_methods = frozenset({"PUT"})
     authentication_classes: list = []
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
-    renderer_classes = [JSONRenderer]
-    content_negotiation_class = JsonOnlyNegotiation
     throttle_classes: list = []
     versioning_class = None
-    _renderer = JSONRenderer()
 
     class InputSerializer(serializers.Serializer):
         """For the schema: ``put`` checks the same rules by hand."""
@@ -249,22 +229,12 @@ class AttemptSaveAnswerApi(DeliveryApi):
         saved_at = serializers.DateTimeField()
         server_now = serializers.DateTimeField()
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method != "PUT":
-            return super().dispatch(request, *args, **kwargs)
-        headers = {"Allow": "PUT, OPTIONS"}
-        try:
-            body, status_code = self.put(request, **kwargs), 200
-        except ApplicationError as exc:
-            body, extra_headers = application_error_body(exc)
-            status_code = exc.status_code
-            headers.update(extra_headers)
-        body["server_now"] = timezone.now()
-        content = self._renderer.render(body)
-        return HttpResponse(content, status=status_code, content_type="application/json", headers=headers)
+    def lean_finalize(self, request: HttpRequest, response: Response) -> Response:
+        response.data["server_now"] = timezone.now()
+        return response
 
     @extend_schema(request=InputSerializer, responses=OutputSerializer, summary="Save an answer (X-Attempt-Token)")
-    def put(self, request: HttpRequest, attempt_id: int, position: int) -> dict[str, Any]:
+    def put(self, request: HttpRequest, attempt_id: int, position: int) -> Response:
         token = attempt_token_read(request.META.get("HTTP_X_ATTEMPT_TOKEN", ""))
         if token.attempt_id != attempt_id:
             raise ApplicationError(_("Not found."), code="not_found", status=404)
@@ -283,7 +253,9 @@ class AttemptSaveAnswerApi(DeliveryApi):
         result = response_save(
             token=token, position=position, answer=body["answer"], flagged=flagged, seq=seq, ip=client_ip(request)
         )
-        return {"position": position, "accepted": result.accepted, "seq": result.seq, "saved_at": result.saved_at}
+        return Response(
+            {"position": position, "accepted": result.accepted, "seq": result.seq, "saved_at": result.saved_at}
+        )
 
 
 def _json_object(request: HttpRequest) -> dict[str, Any]:

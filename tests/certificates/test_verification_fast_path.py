@@ -46,3 +46,45 @@ def test_verification_through_the_fast_path_equals_the_full_stack(api_client, ce
     assert status == 200 and json.loads(body)["status"] == "revoked"
     status, _, body = call(verify_environ("no-such-code"))
     assert status == 404 and json.loads(body)["code"] == "not_found"
+
+
+def test_the_answer_is_what_a_fresh_serializer_gives(api_client, certificate, officer):
+    """The view reuses one serializer instance; its output is a per-request serializer's."""
+    from certificates import selectors
+    from certificates.api.views import VerificationOutput
+
+    code = certificate.verification_code
+    for round_no in range(2):  # valid, then revoked (status changed, a date set)
+        answer = api_client.get(reverse("api:certificate-verify", args=[code]))
+        assert answer.status_code == 200
+        expected = VerificationOutput(selectors.verification_lookup(code)).data
+        assert answer.json() == json.loads(json.dumps(expected))
+        assert answer["Allow"] == "GET, HEAD, OPTIONS" and answer["Content-Type"] == "application/json"
+        if round_no == 0:
+            certificate_revoke(certificate=certificate, reason="Issued in error", by=officer)
+    assert answer.json()["status"] == "revoked" and answer.json()["status_changed_at"]
+
+
+def test_head_and_options_take_the_normal_api_path(api_client, certificate):
+    url = reverse("api:certificate-verify", args=[certificate.verification_code])
+    assert api_client.head(url).status_code == 200
+    assert api_client.options(url).status_code == 200
+    assert api_client.post(url, {}).status_code == 405
+
+
+def test_counting_and_reading_the_record_share_one_call(certificate, settings):
+    from django.core.cache import cache
+
+    from certificates import selectors
+    from irexam import ratelimit
+
+    settings.CERTIFICATE_VERIFY_RATE = "2/min"
+    key = selectors.verification_key(certificate.verification_code)
+    assert ratelimit.hit_and_get("t:1", "CERTIFICATE_VERIFY_RATE", key)[::2] == (True, None)
+    record = selectors.verification_lookup(certificate.verification_code)  # caches it
+    allowed, retry_after, cached = ratelimit.hit_and_get("t:1", "CERTIFICATE_VERIFY_RATE", key)
+    assert allowed and 1 <= retry_after <= 60
+    assert cached == cache.get(key) and {**cached, "status": record["status"]} == record
+    # the count is the one hit() keeps: the third request of the window is refused
+    assert ratelimit.hit("t:1", "CERTIFICATE_VERIFY_RATE")[0] is False
+    assert selectors.verification_key("") is None and selectors.verification_key("x" * 61) is None
