@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -194,8 +195,15 @@ def certificates_render(ids: Iterable[int]) -> dict[str, int]:
     return counts
 
 
+def _claim_many(ids: list[int]) -> set[int]:
+    """Claim the chunk's rows in one short transaction (one commit, not one per row), in id order
+    so that two workers handed overlapping chunks lock in the same order and never deadlock."""
+    with transaction.atomic():
+        return {pk for pk in sorted(set(ids)) if _claim(pk)}
+
+
 def _render_many(ids: list[int]) -> list[str]:
-    claimed = [pk for pk in ids if _claim(pk)]
+    claimed = _claim_many(ids)
     rows = (
         Certificate.objects.select_related("type", "issuer", "status_list", "holder")
         .prefetch_related("type__scope_areas")
@@ -220,12 +228,13 @@ def _render_claimed(certificate: Certificate, cache: _ChunkCache) -> str:
     certificate.credential = credential
     certificate.render_status = Certificate.Render.DONE
     certificate.render_error = "; ".join(result.warnings)[:2000]
-    certificate.save(update_fields=["pdf", "credential", "render_status", "render_error"])
-    if old_name and old_name != certificate.pdf.name:
-        certificate.pdf.storage.delete(old_name)
     from certificates.services.notifications import certificate_notify_issue
 
-    certificate_notify_issue(certificate=certificate)
+    with transaction.atomic():  # the row and the e-mail claim: one commit (the e-mail is queued after it)
+        certificate.save(update_fields=["pdf", "credential", "render_status", "render_error"])
+        certificate_notify_issue(certificate=certificate)
+    if old_name and old_name != certificate.pdf.name:
+        certificate.pdf.storage.delete(old_name)
     return "done"
 
 
