@@ -40,16 +40,24 @@ def _prepared_cursor_class():
     return PreparedCursor
 
 
-def prepared_cursor(connection=default_connection):
+def prepared_cursor(connection=default_connection, *, health_check: bool = True):
     """A cursor (use as a context manager) that prepares its statements on PostgreSQL.
 
     Any other database, or ``DATABASE_PREPARED_STATEMENTS`` off: the connection's usual cursor.
     The same steps as Django's own ``connection.cursor()``: health check, connect, thread check,
     error mapping, and the debug wrapper when queries are being logged.
+
+    ``health_check=False`` skips the persistent connection's health check (with
+    ``conn_health_checks`` on, a ``SELECT 1`` round trip before the request's first statement):
+    for a caller whose client retries a failed request anyway. A statement on a dead connection
+    then fails with Django's ``OperationalError`` (answered 503 + ``Retry-After`` by
+    ``irexam.middleware``), Django marks the connection, and closes and replaces it when the next
+    request starts.
     """
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return connection.cursor()
-    connection.close_if_health_check_failed()
+    if health_check:
+        connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:

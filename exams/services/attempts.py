@@ -308,8 +308,10 @@ def response_save(
     if vendor == "postgresql":
         params += [db_now, position, "{}", token.candidate_id, ip]
         # One statement (guard, upsert and audit event in CTEs) is atomic on its own and durable
-        # when it returns: no BEGIN/COMMIT round trips around it. Prepared once per connection.
-        with prepared_cursor(connection) as cursor:
+        # when it returns: no BEGIN/COMMIT round trips around it. Prepared once per connection,
+        # and no health check round trip first: the page retries a save that failed (a dead
+        # connection answers 503 once and is replaced at the next request).
+        with prepared_cursor(connection, health_check=False) as cursor:
             cursor.execute(_save_sql(vendor), params)
             row = cursor.fetchone()
     else:

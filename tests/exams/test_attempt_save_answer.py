@@ -327,3 +327,19 @@ def test_the_save_statement_is_prepared_once_per_connection_and_still_logged(att
     settings.DATABASE_PREPARED_STATEMENTS = False  # the connection's usual cursor: same result
     assert put(attempt, 1, {"answer": {"choice": "B"}, "seq": 4}).json()["accepted"] is True
     assert stored(attempt, 1) == ({"choice": "B"}, 4, False)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the prepared cursor is PostgreSQL's")
+def test_the_save_pays_no_health_check_round_trip(attempt, settings, monkeypatch):
+    """The page retries a failed save, so the save skips the SELECT 1 before its statement."""
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    put(attempt, 1, {"answer": {"choice": "A"}, "seq": 1})  # warm the in-process layout and grace caches
+    checks = []
+    monkeypatch.setattr(connection, "close_if_health_check_failed", lambda: checks.append(1))
+    assert put(attempt, 1, {"answer": {"choice": "B"}, "seq": 2}).json()["accepted"] is True
+    assert checks == []
+    from irexam.db import prepared_cursor
+
+    with prepared_cursor(connection) as cursor:  # the default keeps Django's check
+        cursor.execute("SELECT 1")
+    assert checks == [1]
