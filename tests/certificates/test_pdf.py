@@ -171,3 +171,27 @@ def test_prepared_images_give_the_same_bytes_as_reportlabs_draw_image(data, monk
     monkeypatch.setattr(pdf, "_draw_image", plain)
     assert prepared == [pdf.render_certificate(d).pdf_bytes for d in (data, two_signatories, data)]
     assert b"/SMask" in prepared[0]  # the transparent images kept their soft masks
+
+
+def test_the_fast_mask_selection_gives_segnos_mask_and_matrix(monkeypatch):
+    """pdf installs a numpy mask evaluation into segno; it must pick segno's mask, module for module."""
+    import random
+    import string
+
+    from segno import encoder
+
+    rnd = random.Random(7)
+    payloads = [URL, "https://cert.example.org/verify/" + "A" * 60, "x"]
+    payloads += [
+        "https://cert.example.org/verify/"
+        + "".join(rnd.choice(string.ascii_letters + string.digits + "-_") for _ in range(rnd.choice([8, 22, 44, 90])))
+        for _ in range(120)
+    ]
+    for i, payload in enumerate(payloads):
+        error = "lmqh"[i % 4]
+        assert encoder.find_and_apply_best_mask is pdf._find_and_apply_best_mask
+        fast = segno.make(payload, error=error, micro=False)
+        with monkeypatch.context() as m:
+            m.setattr(encoder, "find_and_apply_best_mask", pdf._segno_find_and_apply_best_mask)
+            reference = segno.make(payload, error=error, micro=False)
+        assert (fast.version, fast.mask, fast.matrix) == (reference.version, reference.mask, reference.matrix), payload
