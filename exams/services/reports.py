@@ -30,6 +30,7 @@ from curriculum.models import TechniqueArea
 from exams import scoring_rules
 from exams.delivery import apply_stage_locks
 from exams.models import Attempt, CandidateResult, Exam, FormItem, Registration, Response, Sitting, SittingAnalysis
+from exams.selectors_scoring import flag_display
 from exams.services.scoring import current_decisions
 
 CACHE_SECONDS = 24 * 3600
@@ -428,10 +429,15 @@ def overall_cut_percent(data: Mapping[str, Any]) -> float | None:
 
 
 def item_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per scoring unit per form from the stored analysis (no query)."""
+    """One row per scoring unit per form from the stored analysis (no query).
+
+    ``flag_reasons`` are in the active language (``selectors_scoring.flag_display``, from each
+    flag's code and numbers; the stored English reason only for flags stored without numbers).
+    """
     rows = []
     for form in data.get("forms", []):
         for item in form["items"]:
+            flags = [flag_display(flag) for flag in item.get("flags") or []]
             rows.append(
                 {
                     "form": form["label"],
@@ -451,11 +457,8 @@ def item_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "omit_rate": item.get("omit_rate"),
                     "b": item.get("b"),
                     "b_se": item.get("b_se"),
-                    "flags": [f["code"] if isinstance(f, Mapping) else str(f) for f in item.get("flags") or []],
-                    "flag_reasons": [
-                        str(f.get("reason") or f.get("code")) if isinstance(f, Mapping) else str(f)
-                        for f in item.get("flags") or []
-                    ],
+                    "flags": [flag["code"] for flag in flags],
+                    "flag_reasons": [flag["reason"] or flag["label"] for flag in flags],
                     "comments": item.get("comments", 0),
                 }
             )

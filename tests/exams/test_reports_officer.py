@@ -284,3 +284,41 @@ def test_file_endpoints_answer_whatever_the_accept_header_names(released, accept
         assert response.status_code == 200 and response["Content-Type"].startswith(content_type)
     missing = api_as(officer).get(url("api:sitting_report_export", sitting, "nope", "csv"), HTTP_ACCEPT=accept)
     assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+
+
+# --- flag reasons ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"),
+    [
+        ("en", "p = 0.12 is below 0.20: few candidates answer this unit correctly."),
+        ("zh-hans", "难度 p = 0.12，低于 0.20：答对该题的考生很少。"),
+    ],
+)
+def test_item_flag_reasons_are_in_the_requests_language(
+    released, api_as, client_as, officer, settings, language, reason
+):
+    """Stored reasons are English; the report shows the translated ``flag_display`` reason."""
+    from exams.models import SittingAnalysis
+
+    analysis = SittingAnalysis.objects.get(sitting=released.sitting)
+    data = analysis.data
+    item = data["forms"][0]["items"][0]
+    item["flags"] = [
+        {"code": "too_hard", "reason": "p = 0.12 is below 0.20 (stored)", "params": {"p": 0.12, "threshold": 0.2}},
+        {"code": "many_comments", "reason": "3 comments (stored, no numbers)"},
+    ]
+    SittingAnalysis.objects.filter(pk=analysis.pk).update(data=data)
+    headers = {"Accept-Language": language}
+
+    body = api_as(officer).get(url("api:sitting_report", released.sitting), headers=headers).json()
+    [row] = [r for r in body["items"] if r["flags"]]
+    assert row["flags"] == ["too_hard", "many_comments"]
+    assert row["flag_reasons"] == [reason, "3 comments (stored, no numbers)"]
+
+    client = client_as(officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(url("exams:sitting_report", released.sitting)).content.decode()
+    assert reason in page
+    assert "(stored)" not in page
