@@ -277,6 +277,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Auto-submit attempts past their deadline even when no page asks (exactly once: the lazy path races safely).
     "exams-finalize-expired-attempts": {"task": "exams.finalize_expired_attempts", "schedule": 30.0},
+    # Finish practice simulations past their deadline even when the trainee does not come back.
+    "exams-finish-expired-practice-simulations": {
+        "task": "exams.finish_expired_practice_simulations",
+        "schedule": 60.0,
+    },
     # Certificate expiry reminders, once a day at 09:00 (TIME_ZONE).
     "certificates-renewal-reminders": {
         "task": "certificates.renewal_reminders",

@@ -329,15 +329,24 @@ def practice_session_finish(
     *, session: PracticeSession, now: datetime | None = None, reason: str = "finished"
 ) -> PracticeSession:
     """End a session (idempotent). A simulation scores its unanswered questions as missed."""
-    now = now or timezone.now()
+    _finish_claim(session=session, now=now or timezone.now(), reason=reason)
+    session.refresh_from_db()
+    return session
+
+
+def _finish_claim(*, session: PracticeSession, now: datetime, reason: str) -> bool:
+    """Finish an in-progress session; ``False`` when something else (a request, the sweep) finished it first.
+
+    The conditional update (in progress → finished) makes the lazy path, the listing's sweep and
+    the beat task race safely: exactly one of them finishes a session and marks its misses.
+    """
     with transaction.atomic():
         claimed = PracticeSession.objects.filter(pk=session.pk, status=PracticeSession.Status.IN_PROGRESS).update(
             status=PracticeSession.Status.FINISHED, finished_at=now, stop_reason=session.stop_reason or reason
         )
         if claimed and session.mode == Mode.SIMULATION:
             PracticeItem.objects.filter(session=session, correct__isnull=True).update(score=0.0, correct=False)
-    session.refresh_from_db()
-    return session
+    return bool(claimed)
 
 
 def practice_session_finish_if_due(*, session: PracticeSession, now: datetime | None = None) -> bool:
@@ -352,7 +361,11 @@ def practice_session_finish_if_due(*, session: PracticeSession, now: datetime | 
 def practice_sessions_finish_expired(
     *, trainee: User | None = None, now: datetime | None = None, limit: int = 200
 ) -> int:
-    """Finish simulations past their deadline (plus the grace): a bounded sweep, run before listing."""
+    """Finish simulations past their deadline (plus the grace): a bounded sweep, run before listing
+    (one trainee's) and by the beat task ``exams.finish_expired_practice_simulations`` (everyone's).
+
+    Returns how many this call finished (one lost to a concurrent finish is not counted).
+    """
     now = now or timezone.now()
     due = PracticeSession.objects.filter(
         status=PracticeSession.Status.IN_PROGRESS, deadline_at__lt=now - timedelta(seconds=GRACE_SECONDS)
@@ -361,8 +374,7 @@ def practice_sessions_finish_expired(
         due = due.filter(trainee_id=trainee.pk)
     finished = 0
     for session in due.order_by("deadline_at")[:limit]:
-        practice_session_finish(session=session, now=now, reason="time_up")
-        finished += 1
+        finished += _finish_claim(session=session, now=now, reason="time_up")
     return finished
 
 
