@@ -54,6 +54,7 @@ def database_unavailable_response(request: HttpRequest) -> HttpResponse:
                 "extra": {"retry_after": DATABASE_RETRY_AFTER_SECONDS},
             },
             status=503,
+            json_dumps_params={"ensure_ascii": False},  # as DRF's JSON renderer (UTF-8, not \u escapes)
         )
     else:
         # Rendered without the request: its context processors could need the database.
