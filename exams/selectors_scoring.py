@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from exams.delivery import candidate_item_base
 from exams.models import (
     AngoffPanel,
     CandidateResult,
@@ -27,7 +28,10 @@ from exams.models import (
     Sitting,
     SittingAnalysis,
 )
+from exams.selectors import media_url
 from exams.services.scoring import JOB_KIND, current_inputs_digest
+from question_bank.content import strip_for_candidate
+from question_bank.models import QuestionVersion
 
 #: The sittings scoring deals with (scheduled and draft sittings have nothing to score yet).
 SCORING_STATUSES = (Sitting.Status.CLOSED, Sitting.Status.KEY_VALIDATION, Sitting.Status.RELEASED)
@@ -157,10 +161,12 @@ def _decisions_by_unit(sitting: Sitting) -> dict[tuple[int, str], KeyDecision]:
     }
 
 
-def item_analysis(sitting: Sitting, *, flagged_only: bool = False) -> dict[str, Any]:
+def item_analysis(sitting: Sitting, *, flagged_only: bool = False, with_previews: bool = False) -> dict[str, Any]:
     """Per form: the test statistics and one row per scoring unit with its statistics, flags and decision.
 
-    Two queries. Raises 404 when the sitting has not been scored.
+    Two queries. Raises 404 when the sitting has not been scored. ``with_previews`` (the officers' page)
+    adds each item's rendered version with keys and option counts (:func:`_attach_previews`, one query
+    more) and ``has_dicom``.
     """
     analysis = SittingAnalysis.objects.filter(sitting=sitting).values_list("data", "computed_at").first()
     if analysis is None:
@@ -186,11 +192,155 @@ def item_analysis(sitting: Sitting, *, flagged_only: bool = False) -> dict[str, 
                 }
             )
         forms.append({k: v for k, v in form.items() if k != "items"} | {"items": rows})
-    return {"computed_at": computed_at, "forms": forms, "papers": data.get("papers", {})}
+    result: dict[str, Any] = {"computed_at": computed_at, "forms": forms, "papers": data.get("papers", {})}
+    if with_previews:
+        result["has_dicom"] = _attach_previews(forms, data.get("forms", []))
+    return result
 
 
-def item_detail(sitting: Sitting, *, form_id: int, position: int) -> dict[str, Any]:
-    """One item of one form: content (with keys: officers only), unit statistics with options, comments, decisions."""
+# --- the item as candidates saw it, beside its statistics (officers only: it shows keys) ----------
+
+
+def _option_rows(
+    options: list[dict[str, Any]], key: list[str] | None, unit: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The rendered options of one scoring unit with the key marked and each option's response count.
+
+    The mark is the key the unit was scored against (a confirmed re-key or accept included): the
+    analysis lists every key option and every option somebody chose, so an option it leaves out was
+    chosen by nobody and is no key. Without option statistics (an ordering unit, no takers) the
+    version's own key is marked and the counts are ``None``.
+    """
+    stats = {o["option"]: o for o in (unit or {}).get("options") or []}
+    n = int((unit or {}).get("n") or 0)
+    rows = []
+    for option in options:
+        stat = stats.get(option["id"])
+        if stats and stat is None:
+            stat = {"option": option["id"], "is_key": False, "proportion": 0.0, "rpb": None}
+        proportion = float(stat["proportion"]) if stat else None
+        rows.append(
+            {
+                "id": option["id"],
+                "html": option["html"],
+                "is_key": bool(stat["is_key"]) if stat else option["id"] in (key or []),
+                "count": round(proportion * n) if proportion is not None else None,
+                "percent": proportion * 100 if proportion is not None else None,
+                "rpb": stat.get("rpb") if stat else None,
+            }
+        )
+    return rows
+
+
+def _media(items: list[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    """Media entries as ``question_bank/_candidate_media.html`` shows them: each with its ``url``
+    (images; a DICOM series' viewer URLs hang off it)."""
+    return [{**m, "url": media_url(str(m.get("ref", "")))} for m in items or [] if isinstance(m, Mapping)]
+
+
+def item_preview(position: int, content: Mapping[str, Any], units: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """One question version rendered as the exam page renders it (``candidate_item_base``: sanitised
+    Markdown, media URLs, DICOM viewer URLs), with every scoring unit's options carrying the key mark
+    and the distractor analysis (``units``: the analysis rows of this item by unit id).
+
+    Shape: ``type``, ``stem_html``, ``media`` (as ``question_bank/_candidate_media.html`` shows it),
+    ``lead_in_html`` and ``stages`` — one per case stage,
+    a single untitled one otherwise — each with ``text_html``, ``media`` and ``blocks`` (one per scoring
+    unit: ``unit_id``, ``text_html``, ``lead_in_html``, ``options``). No query.
+    """
+    base = candidate_item_base(position, content, media_url=media_url)
+    safe = strip_for_candidate(content)
+    preview: dict[str, Any] = {
+        "type": base["type"],
+        "stem_html": base["stem_html"],
+        "media": _media(safe.get("media")),
+        "lead_in_html": base.get("lead_in_html", ""),
+    }
+    if base["type"] == "case":
+        raw_questions = {
+            q.get("id"): q
+            for stage in content.get("stages", [])
+            for q in stage.get("questions", [])
+            if isinstance(q, dict)
+        }
+        preview["stages"] = [
+            {
+                "text_html": stage["text_html"],
+                "media": _media(raw_stage.get("media")),
+                "blocks": [
+                    {
+                        "unit_id": q["id"],
+                        "text_html": "",
+                        "lead_in_html": q["lead_in_html"],
+                        "options": _option_rows(
+                            q["options"], raw_questions.get(q["id"], {}).get("key"), units.get(q["id"])
+                        ),
+                    }
+                    for q in stage["questions"]
+                ],
+            }
+            for stage, raw_stage in zip(base["stages"], safe.get("stages", []), strict=True)
+        ]
+    elif base["type"] == "emq":
+        raw_stems = {s.get("id"): s for s in content.get("stems", []) if isinstance(s, dict)}
+        blocks = [
+            {
+                "unit_id": stem["id"],
+                "text_html": stem["html"],
+                "lead_in_html": "",
+                "options": _option_rows(
+                    base["options"], raw_stems.get(stem["id"], {}).get("key"), units.get(stem["id"])
+                ),
+            }
+            for stem in base["stems"]
+        ]
+        preview["stages"] = [{"text_html": "", "media": [], "blocks": blocks}]
+    else:
+        block = {
+            "unit_id": "",
+            "text_html": "",
+            "lead_in_html": "",
+            "options": _option_rows(base["options"], content.get("key"), units.get("")),
+        }
+        preview["stages"] = [{"text_html": "", "media": [], "blocks": [block]}]
+    all_media = [*preview["media"], *(m for stage in preview["stages"] for m in stage["media"])]
+    preview["has_dicom"] = any(m.get("kind") == "dicom" for m in all_media)
+    return preview
+
+
+def _attach_previews(forms: list[dict[str, Any]], raw_forms: list[Mapping[str, Any]]) -> bool:
+    """Give the last row of each item (form, position) in ``forms`` a ``preview`` (:func:`item_preview`)
+    of the very version the candidates saw — the ``version_id`` the statistics are attached to — with
+    the distractor analysis of all its units from ``raw_forms`` (the stored analysis, unfiltered).
+
+    One query for all the versions, however many items. Returns whether any item shows a DICOM series.
+    """
+    version_ids = {row["version_id"] for form in forms for row in form["items"]}
+    contents = dict(QuestionVersion.objects.filter(pk__in=version_ids).values_list("pk", "content"))
+    units_of: dict[tuple[int, int], dict[str, Mapping[str, Any]]] = {}
+    for raw in raw_forms:
+        for unit in raw["items"]:
+            units_of.setdefault((raw["id"], unit["position"]), {})[unit["unit_id"]] = unit
+    has_dicom = False
+    for form in forms:
+        rows = form["items"]
+        for index, row in enumerate(rows):
+            if index + 1 < len(rows) and rows[index + 1]["position"] == row["position"]:
+                continue
+            content = contents.get(row["version_id"])
+            if content is None:
+                continue
+            row["preview"] = item_preview(row["position"], content, units_of.get((form["id"], row["position"]), {}))
+            has_dicom = has_dicom or row["preview"]["has_dicom"]
+    return has_dicom
+
+
+def item_detail(sitting: Sitting, *, form_id: int, position: int, with_preview: bool = False) -> dict[str, Any]:
+    """One item of one form: content (with keys: officers only), unit statistics with options, comments, decisions.
+
+    ``with_preview`` (the officers' page) adds ``preview``: the version rendered with keys and option
+    counts (:func:`item_preview`, no query more).
+    """
     form_item = get_object_or_404(
         FormItem.objects.select_related("version", "form", "area"),
         form_id=form_id,
@@ -227,7 +377,7 @@ def item_detail(sitting: Sitting, *, form_id: int, position: int) -> dict[str, A
         .select_related("decided_by")
         .order_by("-decided_at", "-pk")
     ]
-    return {
+    detail: dict[str, Any] = {
         "form_id": form_id,
         "form_label": form_item.form.label,
         "position": position,
@@ -238,6 +388,9 @@ def item_detail(sitting: Sitting, *, form_id: int, position: int) -> dict[str, A
         "comments": comments,
         "decisions": history,
     }
+    if with_preview:
+        detail["preview"] = item_preview(position, form_item.version.content, {u["unit_id"]: u for u in units})
+    return detail
 
 
 def decision_history(sitting: Sitting) -> list[dict[str, Any]]:

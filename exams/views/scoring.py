@@ -108,7 +108,7 @@ def items(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = selectors.sitting_get(sitting_id)
     flagged = request.GET.get("flagged") == "1"
     try:
-        analysis = selectors.item_analysis(sitting, flagged_only=flagged)
+        analysis = selectors.item_analysis(sitting, flagged_only=flagged, with_previews=True)
     except Http404:
         analysis = None
     return render(
@@ -121,7 +121,7 @@ def items(request: HttpRequest, sitting_id: int) -> HttpResponse:
 def item(request: HttpRequest, sitting_id: int, form_id: int, position: int) -> HttpResponse:
     """GET shows the item; POST ``step=preview`` shows the impact, ``step=confirm`` records the decision."""
     sitting = selectors.sitting_get(sitting_id)
-    detail = selectors.item_detail(sitting, form_id=form_id, position=position)
+    detail = selectors.item_detail(sitting, form_id=form_id, position=position, with_preview=True)
     proposal: dict[str, Any] | None = None
     impact = None
     status = 200
