@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from exams.models import SittingAnalysis
+from exams.services import keys
 from exams.services.scoring import sitting_score
 from question_bank.models import QuestionVersion
 from tests.exams.scoring_data import build_scoring_sitting
@@ -125,3 +126,13 @@ def test_the_page_runs_the_same_queries_for_5_and_20_items(built, officer, clien
         assert f"Stem of item {n_items}." in html
         counts[n_items] = len(queries)
     assert counts[5] == counts[20], counts
+
+
+def test_a_confirmed_re_key_moves_the_mark(built, officer, client_as):
+    keys.key_decision_confirm(
+        sitting=built.sitting, version=built.versions[1], unit_id="", action="rekey", key=["A"], reason="x", by=officer
+    )
+    sitting_score(sitting=built.sitting)  # the rescoring the decision queued
+    html = client_as(officer).get(reverse("exams:scoring_items", args=[built.sitting.pk])).content.decode()
+    assert "option-key" in _option_row(html, "Portal vein")
+    assert "option-key" not in _option_row(html, "Hepatic artery")
