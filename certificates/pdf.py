@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import io
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ PAPER = HexColor("#FCFAF4")
 LATIN = "Times-Roman"
 LATIN_BOLD = "Times-Bold"
 LATIN_ITALIC = "Times-Italic"
+_HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
 class CertificateRenderError(ValueError):
@@ -99,6 +101,10 @@ class CertificateRenderData:
     seal: bytes | None = None  # the issuer's seal, printed over the first signature line
     cjk_font_path: str | None = None  # a setting; tried before the system locations
     cjk_font_subfont_index: int = 0
+    # the certificate type's layout options (certificates/layout.py); the defaults print the page as ever
+    show_scope: bool = True
+    accent_color: str | None = None  # "#RRGGBB" for the border, ornaments, issuer name and title
+    footer_note: LocalizedText | None = None  # a short line at the foot; either language may be empty
 
 
 @dataclass(frozen=True)
@@ -465,10 +471,10 @@ class _Page:
         return top - h
 
 
-def _draw_frame(c: Canvas) -> None:
+def _draw_frame(c: Canvas, accent: Color) -> None:
     c.setFillColor(PAPER)
     c.rect(0, 0, PAGE_W, PAGE_H, stroke=0, fill=1)
-    c.setStrokeColor(RED)
+    c.setStrokeColor(accent)
     c.setLineWidth(4)
     c.rect(20, 20, PAGE_W - 40, PAGE_H - 40, stroke=1, fill=0)
     c.setStrokeColor(GOLD)
@@ -486,7 +492,7 @@ def _draw_frame(c: Canvas) -> None:
         c.setLineWidth(1)
         c.rect(-9, -9, 18, 18, stroke=1, fill=1)
         c.rotate(45)
-        c.setFillColor(RED)
+        c.setFillColor(accent)
         c.rect(-4, -4, 8, 8, stroke=0, fill=1)
         c.restoreState()
 
@@ -521,6 +527,10 @@ def _validate(data: CertificateRenderData) -> None:
         raise CertificateRenderError("valid_until must be after issued_on")
     if len(data.signatories) > 3:
         raise CertificateRenderError("at most three signatories fit on the page")
+    if data.accent_color is not None and not _HEX_COLOR.fullmatch(data.accent_color):
+        raise CertificateRenderError("accent_color must be written #RRGGBB")
+    if data.footer_note is not None and not isinstance(data.footer_note, LocalizedText):
+        raise CertificateRenderError("footer_note must be a LocalizedText")
 
 
 def _zh_date(d: date) -> str:
@@ -538,9 +548,11 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
     """Render one certificate page; raises :class:`CertificateRenderError` for bad input.
 
     Layout, top to bottom: frame; logo; issuer name (zh, en); title (zh, en); "兹证明 / This is to
-    certify that"; holder name (zh, en); scope (zh, en); then a bottom band with the serial,
-    dates and verification code (left), signatories with the seal over the first signature line
-    (centre) and the QR code linking ``verification_url`` (right).
+    certify that"; holder name (zh, en); scope (zh, en; left out when ``show_scope`` is false); then
+    a bottom band with the serial, dates and verification code (left), signatories with the seal
+    over the first signature line (centre), the optional footer note under them, and the QR code
+    linking ``verification_url`` (right). ``accent_color`` replaces the red of the border,
+    ornaments, issuer name and title.
     """
     _validate(data)
     logo = _image(data.logo, "logo")
@@ -566,8 +578,9 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
     c.setCreator("irexam certificates")
     c.setKeywords(["certificate", "证书", data.serial])
     page = _Page(c, cjk, font_embedded)
+    accent = HexColor(data.accent_color) if data.accent_color else RED
 
-    _draw_frame(c)
+    _draw_frame(c, accent)
 
     y = PAGE_H - 52
     if logo is not None:
@@ -579,12 +592,12 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
         y -= h + 8
     else:
         y -= 40  # no logo: lower the whole body so it stays centred on the page
-    page.centred(data.issuer_name.zh, y - 18, cjk, 17, color=RED, spacing=2)
+    page.centred(data.issuer_name.zh, y - 18, cjk, 17, color=accent, spacing=2)
     page.centred(data.issuer_name.en, y - 34, page.font_for(data.issuer_name.en, LATIN), 11, color=MUTED)
     y -= 46
     _divider(c, y, 170)
 
-    page.centred(data.title.zh, y - 42, cjk, 30, color=RED, spacing=6, bold=True)
+    page.centred(data.title.zh, y - 42, cjk, 30, color=accent, spacing=6, bold=True)
     en_title = data.title.en.upper()
     page.centred(en_title, y - 65, page.font_for(en_title, LATIN_BOLD), 14, color=INK, spacing=1.5)
     y -= 100
@@ -594,9 +607,10 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
     page.centred(data.holder_name.zh, y - 54, cjk, 28, spacing=4, bold=True)
     page.centred(data.holder_name.en, y - 78, page.font_for(data.holder_name.en, LATIN_BOLD), 17)
     y -= 96
-    bottom = page.paragraph(data.scope.zh, cjk, 11.5, 600, y)
-    en_font = page.font_for(data.scope.en, LATIN_ITALIC)
-    page.paragraph(data.scope.en, en_font, 11, 600, bottom - 4, color=MUTED)
+    if data.show_scope:
+        bottom = page.paragraph(data.scope.zh, cjk, 11.5, 600, y)
+        en_font = page.font_for(data.scope.en, LATIN_ITALIC)
+        page.paragraph(data.scope.en, en_font, 11, 600, bottom - 4, color=MUTED)
 
     # ---- bottom band
     band_top = 168
@@ -688,6 +702,15 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
         c.setFillAlpha(0.9)
         _draw_image(c, seal, seal_cx - d / 2, line_y - d / 2 + seal_lift, d, d * ih / iw)
         c.restoreState()
+
+    if data.footer_note is not None:
+        # under the signatories, above the inner frame: the Chinese line, then the English one
+        cx, note_width = (region_l + region_r) / 2, region_r - region_l
+        if data.footer_note.zh:
+            page.centred(data.footer_note.zh, 45, cjk, 7.5, x=cx, color=MUTED, max_width=note_width)
+        if data.footer_note.en:
+            en_font = page.font_for(data.footer_note.en, LATIN_ITALIC)
+            page.centred(data.footer_note.en, 37, en_font, 7.5, x=cx, color=MUTED, max_width=note_width)
 
     c.showPage()
     c.save()

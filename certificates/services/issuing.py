@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record, audit_record_many
+from certificates.layout import LayoutError, clean_layout
 from certificates.models import Certificate, CertificateType, Issuer, SerialCounter, StatusList
 from certificates.services.issuers import status_lists_ensure
 from exams.models import Attempt, CandidateResult, Exam, Job, Sitting
@@ -238,7 +239,12 @@ def certificate_type_create(
     by=None,
     request=None,
 ) -> CertificateType:
-    """Create a certificate type; the renewal rule must be complete (credits for CME, an exam for EXAM)."""
+    """Create a certificate type; the renewal rule must be complete (credits for CME, an exam for EXAM)
+    and the layout options valid (:func:`certificates.layout.clean_layout`; stored normalised)."""
+    try:
+        layout = clean_layout(layout)
+    except LayoutError as exc:
+        raise ApplicationError(exc.message, code="bad_layout") from exc
     if renewal_rule == CertificateType.RenewalRule.CME and validity_months and cme_credits_required <= 0:
         raise ApplicationError(_("The CME renewal rule needs a number of credits."), code="bad_rule")
     if renewal_rule == CertificateType.RenewalRule.EXAM and validity_months and recert_exam is None:
@@ -267,7 +273,7 @@ def certificate_type_create(
         description_en=description_en,
         criteria_zh=criteria_zh,
         criteria_en=criteria_en,
-        layout=layout or {},
+        layout=layout,
     )
     certificate_type.full_clean()
     certificate_type.save()

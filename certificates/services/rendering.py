@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from certificates import openbadges, pdf, signing
 from certificates.keys import private_key_for
+from certificates.layout import Layout, parse_layout
 from certificates.models import Certificate, IssuerKey, site_url
 from certificates.openbadges import LocalizedText
 from certificates.services.issuers import issuer_active_key
@@ -117,11 +118,18 @@ def credential_input(certificate: Certificate) -> openbadges.CredentialInput:
 
 class _ChunkCache:
     """What every certificate of a render chunk shares, loaded once: the issuer's active signing
-    key and its logo and seal files (the type's scope areas come prefetched with the rows)."""
+    key, its logo and seal files and each type's parsed layout (the type's scope areas come
+    prefetched with the rows)."""
 
     def __init__(self) -> None:
         self._keys: dict[int, IssuerKey] = {}
         self._files: dict[tuple[int, str], bytes | None] = {}
+        self._layouts: dict[int, Layout] = {}
+
+    def layout(self, ctype) -> Layout:
+        if ctype.pk not in self._layouts:
+            self._layouts[ctype.pk] = parse_layout(ctype.layout)
+        return self._layouts[ctype.pk]
 
     def signing_key(self, issuer) -> IssuerKey:
         if issuer.pk not in self._keys:
@@ -146,10 +154,12 @@ def build_signed_credential(certificate: Certificate, cache: _ChunkCache | None 
 def render_data(certificate: Certificate, cache: _ChunkCache | None = None) -> pdf.CertificateRenderData:
     cache = cache or _ChunkCache()
     ctype, issuer = certificate.type, certificate.issuer
+    layout = cache.layout(ctype)
     signatories = [
         pdf.Signatory(LocalizedText(s["name_zh"], s["name_en"]), LocalizedText(s["title_zh"], s["title_en"]))
-        for s in issuer.signatories
+        for s in (layout.signatories if layout.signatories is not None else issuer.signatories)
     ]
+    footer = LocalizedText(layout.footer_note_zh, layout.footer_note_en)
     return pdf.CertificateRenderData(
         holder_name=LocalizedText(certificate.holder_name_zh, certificate.holder_name_en or certificate.holder_name_zh),
         title=LocalizedText(ctype.title_zh, ctype.title_en or ctype.title_zh),
@@ -164,6 +174,9 @@ def render_data(certificate: Certificate, cache: _ChunkCache | None = None) -> p
         logo=cache.read(issuer, issuer.logo),
         seal=cache.read(issuer, issuer.seal),
         cjk_font_path=getattr(settings, "CERTIFICATE_CJK_FONT", None),
+        show_scope=layout.show_scope,
+        accent_color=layout.accent_color,
+        footer_note=footer if footer.zh or footer.en else None,
     )
 
 
