@@ -8,9 +8,23 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from certificates.layout import FOOTER_NOTE_MAX, LayoutError, clean_layout
 from certificates.models import CertificateType, CmeCredit, Issuer, IssuerKey
 
 MAX_CREDENTIAL_BYTES = 512 * 1024
+
+
+def _signatory_lines(text: str) -> list[dict[str, str]]:
+    """``Chinese name | English name | Chinese title | English title`` per line, as dicts."""
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 4 or not all(parts):
+            raise forms.ValidationError(_("Line %(n)s needs four parts separated by |.") % {"n": number})
+        rows.append(dict(zip(("name_zh", "name_en", "title_zh", "title_en"), parts, strict=True)))
+    return rows
 
 
 class VerifyLookupForm(forms.Form):
@@ -100,15 +114,7 @@ class IssuerForm(forms.Form):
     seal = forms.ImageField(label=_("Seal"), required=False)
 
     def clean_signatories(self):
-        rows = []
-        for number, line in enumerate(self.cleaned_data["signatories"].splitlines(), start=1):
-            if not line.strip():
-                continue
-            parts = [p.strip() for p in line.split("|")]
-            if len(parts) != 4 or not all(parts):
-                raise forms.ValidationError(_("Line %(n)s needs four parts separated by |.") % {"n": number})
-            rows.append(dict(zip(("name_zh", "name_en", "title_zh", "title_en"), parts, strict=True)))
-        return rows
+        return _signatory_lines(self.cleaned_data["signatories"])
 
 
 class KeyRotateForm(forms.Form):
@@ -116,6 +122,35 @@ class KeyRotateForm(forms.Form):
 
 
 class CertificateTypeForm(forms.ModelForm):
+    """The type's fields, and its layout options as separate fields, gathered into ``layout``."""
+
+    LAYOUT_FIELDS = ("show_scope", "signatories", "accent_color", "footer_note_zh", "footer_note_en")
+
+    show_scope = forms.BooleanField(
+        label=_("Print the scope on the certificate"),
+        required=False,
+        initial=True,
+        help_text=_("The technique areas of the type, under the holder's name."),
+    )
+    signatories = forms.CharField(
+        label=_("Signatories on the certificate"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "One per line: Chinese name | English name | Chinese title | English title (at most three). "
+            "Empty: the issuer's signatories."
+        ),
+    )
+    accent_color = forms.CharField(
+        label=_("Accent colour"),
+        max_length=7,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "#8E1B1B", "size": 8}),
+        help_text=_("#RRGGBB, for the border and the title. Empty: the usual red."),
+    )
+    footer_note_zh = forms.CharField(label=_("Footer note (Chinese)"), max_length=FOOTER_NOTE_MAX, required=False)
+    footer_note_en = forms.CharField(label=_("Footer note (English)"), max_length=FOOTER_NOTE_MAX, required=False)
+
     class Meta:
         model = CertificateType
         fields = [
@@ -146,6 +181,21 @@ class CertificateTypeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuer"].queryset = Issuer.objects.all()
+
+    def clean_signatories(self):
+        return _signatory_lines(self.cleaned_data["signatories"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(name in self.errors for name in self.LAYOUT_FIELDS):
+            return cleaned
+        raw = {name: cleaned.pop(name) for name in self.LAYOUT_FIELDS}
+        try:
+            cleaned["layout"] = clean_layout(raw)
+        except LayoutError as exc:
+            field = exc.option.split("[")[0]
+            self.add_error(field if field in self.LAYOUT_FIELDS else None, exc.message)
+        return cleaned
 
 
 class CmeCreditForm(forms.ModelForm):
