@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from certificates.layout import FOOTER_NOTE_MAX, LayoutError, clean_layout
+from certificates.layout import FOOTER_NOTE_MAX, SIGNATORY_KEYS, LayoutError, clean_layout
 from certificates.models import CertificateType, CmeCredit, Issuer, IssuerKey
 
 MAX_CREDENTIAL_BYTES = 512 * 1024
@@ -121,8 +121,9 @@ class KeyRotateForm(forms.Form):
     algorithm = forms.ChoiceField(label=_("Key"), choices=IssuerKey.Algorithm.choices)
 
 
-class CertificateTypeForm(forms.ModelForm):
-    """The type's fields, and its layout options as separate fields, gathered into ``layout``."""
+class LayoutForm(forms.Form):
+    """A certificate type's layout options as separate fields, gathered into ``cleaned_data["layout"]``
+    (checked by :func:`certificates.layout.clean_layout`; a refusal is shown on its field)."""
 
     LAYOUT_FIELDS = ("show_scope", "signatories", "accent_color", "footer_note_zh", "footer_note_en")
 
@@ -150,6 +151,37 @@ class CertificateTypeForm(forms.ModelForm):
     )
     footer_note_zh = forms.CharField(label=_("Footer note (Chinese)"), max_length=FOOTER_NOTE_MAX, required=False)
     footer_note_en = forms.CharField(label=_("Footer note (English)"), max_length=FOOTER_NOTE_MAX, required=False)
+
+    @classmethod
+    def initial_for(cls, layout: dict) -> dict:
+        """The fields' initial values for a stored layout."""
+        lines = (" | ".join(s[k] for k in SIGNATORY_KEYS) for s in layout.get("signatories", []))
+        return {
+            "show_scope": layout.get("show_scope", True),
+            "signatories": "\n".join(lines),
+            "accent_color": layout.get("accent_color", ""),
+            "footer_note_zh": layout.get("footer_note_zh", ""),
+            "footer_note_en": layout.get("footer_note_en", ""),
+        }
+
+    def clean_signatories(self):
+        return _signatory_lines(self.cleaned_data["signatories"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if any(name in self.errors for name in self.LAYOUT_FIELDS):
+            return cleaned
+        raw = {name: cleaned.pop(name) for name in self.LAYOUT_FIELDS}
+        try:
+            cleaned["layout"] = clean_layout(raw)
+        except LayoutError as exc:
+            field = exc.option.split("[")[0]
+            self.add_error(field if field in self.LAYOUT_FIELDS else None, exc.message)
+        return cleaned
+
+
+class CertificateTypeForm(LayoutForm, forms.ModelForm):
+    """The type's fields, then its layout options."""
 
     class Meta:
         model = CertificateType
@@ -181,21 +213,6 @@ class CertificateTypeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuer"].queryset = Issuer.objects.all()
-
-    def clean_signatories(self):
-        return _signatory_lines(self.cleaned_data["signatories"])
-
-    def clean(self):
-        cleaned = super().clean()
-        if any(name in self.errors for name in self.LAYOUT_FIELDS):
-            return cleaned
-        raw = {name: cleaned.pop(name) for name in self.LAYOUT_FIELDS}
-        try:
-            cleaned["layout"] = clean_layout(raw)
-        except LayoutError as exc:
-            field = exc.option.split("[")[0]
-            self.add_error(field if field in self.LAYOUT_FIELDS else None, exc.message)
-        return cleaned
 
 
 class CmeCreditForm(forms.ModelForm):

@@ -28,12 +28,13 @@ from certificates.forms import (
     CredentialUploadForm,
     IssuerForm,
     KeyRotateForm,
+    LayoutForm,
     ManualIssueForm,
     ReasonForm,
     VerifyLookupForm,
 )
 from certificates.models import Certificate, CertificateType, CmeCredit, Issuer, StatusList
-from certificates.services.issuing import JOB_KIND
+from certificates.services.issuing import JOB_KIND, certificate_type_layout_set
 from certificates.services.renewal import renewal_check
 from exams.models import Job, Sitting
 from irexam.errors import ApplicationError
@@ -366,6 +367,9 @@ def manage_issuer_rotate(request: HttpRequest, code: str) -> HttpResponse:
 
 @officer_required
 def manage_types(request: HttpRequest) -> HttpResponse:
+    """The types and the form for a new one; ``?edit=<code>`` instead edits that type's layout options."""
+    if "edit" in request.GET:
+        return _manage_type_layout(request, get_object_or_404(CertificateType, code=request.GET["edit"]))
     form = CertificateTypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -378,6 +382,21 @@ def manage_types(request: HttpRequest) -> HttpResponse:
             return redirect("certificates:manage_types")
     types = CertificateType.objects.select_related("issuer", "recert_exam").prefetch_related("scope_areas")
     return render(request, "certificates/manage_types.html", {"types": types, "form": form})
+
+
+def _manage_type_layout(request: HttpRequest, certificate_type: CertificateType) -> HttpResponse:
+    form = LayoutForm(request.POST or None, initial=LayoutForm.initial_for(certificate_type.layout))
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificate_type_layout_set(
+                certificate_type=certificate_type, layout=form.cleaned_data["layout"], by=request.user, request=request
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Layout options saved; certificates rendered from now on follow them."))
+            return redirect("certificates:manage_types")
+    return render(request, "certificates/manage_type_layout.html", {"certificate_type": certificate_type, "form": form})
 
 
 @officer_required

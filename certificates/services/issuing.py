@@ -241,10 +241,7 @@ def certificate_type_create(
 ) -> CertificateType:
     """Create a certificate type; the renewal rule must be complete (credits for CME, an exam for EXAM)
     and the layout options valid (:func:`certificates.layout.clean_layout`; stored normalised)."""
-    try:
-        layout = clean_layout(layout)
-    except LayoutError as exc:
-        raise ApplicationError(exc.message, code="bad_layout") from exc
+    layout = _checked_layout(layout)
     if renewal_rule == CertificateType.RenewalRule.CME and validity_months and cme_credits_required <= 0:
         raise ApplicationError(_("The CME renewal rule needs a number of credits."), code="bad_rule")
     if renewal_rule == CertificateType.RenewalRule.EXAM and validity_months and recert_exam is None:
@@ -280,6 +277,32 @@ def certificate_type_create(
     certificate_type.scope_areas.set(list(scope_areas))
     certificate_type.exams.set(list(exams))
     audit_record(action="certificates.type_create", actor=by, target=certificate_type, summary=code, request=request)
+    return certificate_type
+
+
+def _checked_layout(layout: dict[str, Any] | None) -> dict[str, Any]:
+    try:
+        return clean_layout(layout)
+    except LayoutError as exc:
+        raise ApplicationError(exc.message, code="bad_layout") from exc
+
+
+def certificate_type_layout_set(
+    *, certificate_type: CertificateType, layout: dict[str, Any] | None, by=None, request=None
+) -> CertificateType:
+    """Replace a type's layout options (checked, stored normalised). Certificates rendered from now
+    on follow them; PDFs already rendered stay as they are (re-issue one to print it anew)."""
+    certificate_type.layout = _checked_layout(layout)
+    with transaction.atomic():
+        certificate_type.save(update_fields=["layout"])
+        audit_record(
+            action="certificates.type_layout",
+            actor=by,
+            target=certificate_type,
+            summary=certificate_type.code,
+            data={"layout": certificate_type.layout},
+            request=request,
+        )
     return certificate_type
 
 
