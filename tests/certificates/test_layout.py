@@ -134,6 +134,27 @@ def test_the_type_page_with_the_layout_fields_untouched_stores_an_empty_layout(c
     assert CertificateType.objects.get(code="ir-emb").layout == {}
 
 
+def test_an_officer_edits_the_layout_of_an_existing_type(client_as, officer, issuer):
+    from accounts.models import AuditEvent
+
+    ctype = make_type(issuer, officer, layout={"footer_note_en": FOOTER_EN})
+    client = client_as(officer)
+    url = reverse("certificates:manage_types") + f"?edit={ctype.code}"
+    assert f'href="?edit={ctype.code}"' in client.get(reverse("certificates:manage_types")).content.decode()
+    assert FOOTER_EN in client.get(url).content.decode()
+    refused = client.post(url, {"show_scope": "on", "signatories": "王强 | WANG Qiang | 秘书长"})
+    assert refused.status_code == 200 and "signatories" in refused.context["form"].errors
+    ctype.refresh_from_db()
+    assert ctype.layout == {"footer_note_en": FOOTER_EN}
+    line = "王强 | WANG Qiang | 秘书长 | Secretary-General"
+    saved = client.post(url, {"signatories": line, "accent_color": "#00aa00"})
+    assert saved.status_code == 302
+    ctype.refresh_from_db()
+    assert ctype.layout == {"show_scope": False, "signatories": [PERSON], "accent_color": "#00AA00"}
+    assert AuditEvent.objects.filter(action="certificates.type_layout").count() == 1
+    assert client.get(reverse("certificates:manage_types") + "?edit=nope").status_code == 404
+
+
 # --------------------------------------------------------------------------- the PDF
 
 
