@@ -704,8 +704,11 @@ def render_certificate(data: CertificateRenderData) -> RenderResult:
         c.restoreState()
 
     if data.footer_note is not None:
-        # under the signatories, above the inner frame: the Chinese line, then the English one
-        cx, note_width = (region_l + region_r) / 2, region_r - region_l
+        # under the signatories, above the inner frame: the Chinese line, then the English one,
+        # kept left of the verification URL printed under the QR code
+        url_left = qr_x + qr_size + 2 - pdfmetrics.stringWidth(data.verification_url, LATIN, url_size)
+        note_right = min(region_r, url_left - 12)
+        cx, note_width = (region_l + note_right) / 2, note_right - region_l
         if data.footer_note.zh:
             page.centred(data.footer_note.zh, 45, cjk, 7.5, x=cx, color=MUTED, max_width=note_width)
         if data.footer_note.en:
