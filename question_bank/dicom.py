@@ -45,6 +45,7 @@ __all__ = [
     "BASIC_PROFILE",
     "BASIC_PROFILE_ACTIONS",
     "DEFAULT_LIMITS",
+    "MESSAGES",
     "WINDOW_PRESETS",
     "ConvertedSeries",
     "DeidentificationReport",
@@ -65,8 +66,88 @@ __all__ = [
 ]
 
 
+#: English text of every refusal, by code (``str.format`` fields are the error's ``params``). Files are
+#: named by the ``file`` parameter, which ``str()`` puts in front: "name.dcm: <message>". The Django
+#: layer (``question_bank.services_dicom``) has a translated message for each code.
+MESSAGES: dict[str, str] = {
+    # upload and zip expansion
+    "no_files": "No files were uploaded.",
+    "not_bytes": "expected file content as bytes.",
+    "file_too_large": "{size} bytes exceeds the {limit}-byte file limit.",
+    "upload_too_large": "The upload exceeds the {limit}-byte limit.",
+    "too_many_files": "The upload holds more than {limit} files.",
+    "zip_unreadable": "not a readable zip archive ({detail}).",
+    "zip_too_many_entries": "the zip holds {count} entries; at most {limit} are accepted.",
+    "zip_unsafe_path": "zip entry {entry!r} has an unsafe path; refusing the archive.",
+    "zip_encrypted": "encrypted zip entries are not accepted.",
+    "zip_entry_too_large": "{size} bytes uncompressed exceeds the {limit} limit.",
+    "zip_too_large": "the archive expands beyond the {limit}-byte upload limit.",
+    "zip_bomb": "compression ratio is suspiciously high (possible zip bomb); refused.",
+    "zip_entry_overflow": "entry expands beyond its size limit; refused.",
+    "zip_entry_unreadable": "cannot be extracted ({detail}).",
+    "zip_nested": "zip archives inside a zip are not accepted.",
+    # one file
+    "not_dicom": "not a DICOM file (no DICOM Part 10 header: 'DICM' missing at byte 128).",
+    "invalid_dicom": "not a valid DICOM file ({detail}).",
+    "corrupt": "the DICOM file is truncated or corrupt ({detail}).",
+    "truncated": "the DICOM file is truncated ({detail}).",
+    "truncated_empty": "the DICOM file is empty or truncated (no data elements could be read).",
+    "truncated_element": "the DICOM file is truncated (its last element, {element}, has {actual} of {expected} bytes).",
+    "truncated_pixel_data": "the DICOM file is truncated (pixel data has {actual} of {expected} bytes).",
+    "no_pixel_data": "the DICOM file holds no image (no Pixel Data).",
+    "missing_attribute": "the DICOM file lacks {keyword}, so its image cannot be read.",
+    "no_transfer_syntax": "the DICOM file has no transfer syntax in its file meta information.",
+    "not_encapsulated": "compressed pixel data is not encapsulated; the file is corrupt.",
+    # the series
+    "no_images": "The upload contains no DICOM images.",
+    "no_series_uid": "the DICOM file has no SeriesInstanceUID.",
+    "mixed_series": "The upload mixes {count} series: {series}. Upload one series at a time.",
+    "duplicate_image": "{name} and {other} are the same image (same SOPInstanceUID).",
+    "multiframe_not_alone": (
+        "{name} is a multi-frame image but the series has {count} files; "
+        "upload a multi-frame image (cine loop or enhanced object) on its own."
+    ),
+    "attribute_mismatch": "{keyword} is {value} but {other} has {expected}; every image of the series must match.",
+    "too_many_pixels": "The series has {pixels} pixel values; at most {limit} are accepted.",
+    # de-identification
+    "burned_in": (
+        "The image is marked as having burned-in annotation (BurnedInAnnotation = YES), which may show "
+        "patient details in the pixels. Check the images and confirm there is no identifying text to continue."
+    ),
+    "reload_mismatch": "The de-identified files did not load back as the same series.",
+    # conversion
+    "unknown_preset": "Unknown window preset {preset!r}; choose one of {choices}.",
+    "unknown_compression": "Unknown compression {compress!r}; use 'gzip', 'deflate' or None.",
+    "no_frames": "The series has no frames.",
+    "no_decoder": "no decoder is installed for transfer syntax {transfer_syntax} ({detail}).",
+    "undecodable": "the pixel data cannot be decoded ({detail}).",
+    "unexpected_shape": "the decoded pixel data has an unexpected shape {shape}.",
+    "colour_layout": "unexpected colour pixel layout {shape}.",
+    "float_colour": "floating-point colour images are not supported.",
+    "pixel_layout": "unexpected pixel layout {shape}.",
+    "value_range": (
+        "Pixel values range from {low} to {high}, which does not fit a 16-bit image; "
+        "this series cannot be shown in the viewer."
+    ),
+}
+
+
 class DicomError(ValueError):
-    """A DICOM upload or conversion was refused; the message says why (and names the file)."""
+    """A DICOM upload or conversion was refused: a ``code`` (a key of :data:`MESSAGES`) and its ``params``.
+
+    ``str()`` is the English message, naming the file first when ``params`` has one (``file``), for logs
+    and this module's own tests; people see the Django layer's translation of ``code`` with ``params``
+    (``question_bank.services_dicom.dicom_refusal_message``). Parameters are plain strings and numbers.
+    """
+
+    def __init__(self, code: str, **params: Any) -> None:
+        if code not in MESSAGES:
+            raise ValueError(f"unknown DICOM refusal code {code!r}")  # pragma: no cover - a programming error
+        self.code = code
+        self.params = params
+        message = MESSAGES[code].format(**params)
+        file = params.get("file")
+        super().__init__(f"{file}: {message}" if file else message)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,15 +203,15 @@ def _expand_zip(name: str, data: bytes, limits: UploadLimits, budget: list[int])
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
-        raise DicomError(f"{name}: not a readable zip archive ({exc}).") from exc
+        raise DicomError("zip_unreadable", file=name, detail=str(exc)) from exc
     with archive:
         infos = archive.infolist()
         if len(infos) > limits.max_files:
-            raise DicomError(f"{name}: the zip holds {len(infos)} entries; at most {limits.max_files} are accepted.")
+            raise DicomError("zip_too_many_entries", file=name, count=len(infos), limit=limits.max_files)
         for info in infos:
             entry = info.filename
             if _unsafe_zip_path(entry):
-                raise DicomError(f"{name}: zip entry {entry!r} has an unsafe path; refusing the archive.")
+                raise DicomError("zip_unsafe_path", file=name, entry=entry)
             if info.is_dir():
                 continue
             base = entry.rsplit("/", 1)[-1]
@@ -138,19 +219,17 @@ def _expand_zip(name: str, data: bytes, limits: UploadLimits, budget: list[int])
                 continue
             label = f"{name}:{entry}"
             if info.flag_bits & 0x1:
-                raise DicomError(f"{label}: encrypted zip entries are not accepted.")
+                raise DicomError("zip_encrypted", file=label)
             if info.file_size > limits.max_file_bytes:
-                raise DicomError(
-                    f"{label}: {info.file_size} bytes uncompressed exceeds the {limits.max_file_bytes} limit."
-                )
+                raise DicomError("zip_entry_too_large", file=label, size=info.file_size, limit=limits.max_file_bytes)
             if info.file_size > budget[0]:
-                raise DicomError(f"{name}: the archive expands beyond the {limits.max_total_bytes}-byte upload limit.")
+                raise DicomError("zip_too_large", file=name, limit=limits.max_total_bytes)
             if info.compress_size and info.file_size / info.compress_size > limits.max_zip_ratio:
-                raise DicomError(f"{label}: compression ratio is suspiciously high (possible zip bomb); refused.")
+                raise DicomError("zip_bomb", file=label)
             content = _read_zip_entry(archive, info, label, min(limits.max_file_bytes, budget[0]))
             budget[0] -= len(content)
             if _looks_like_zip(entry, content):
-                raise DicomError(f"{label}: zip archives inside a zip are not accepted.")
+                raise DicomError("zip_nested", file=label)
             yield label, content
 
 
@@ -163,10 +242,10 @@ def _read_zip_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
             while chunk := handle.read(1024 * 1024):
                 total += len(chunk)
                 if total > cap:
-                    raise DicomError(f"{label}: entry expands beyond its size limit; refused.")
+                    raise DicomError("zip_entry_overflow", file=label)
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-        raise DicomError(f"{label}: cannot be extracted ({exc}).") from exc
+        raise DicomError("zip_entry_unreadable", file=label, detail=str(exc)) from exc
     return b"".join(chunks)
 
 
@@ -175,19 +254,19 @@ def _expand_upload(files: Iterable[tuple[str, bytes]], limits: UploadLimits) -> 
     out: list[tuple[str, bytes]] = []
     for name, data in files:
         if not isinstance(data, bytes | bytearray | memoryview):
-            raise DicomError(f"{name}: expected file content as bytes.")
+            raise DicomError("not_bytes", file=name)
         data = bytes(data)
         if _looks_like_zip(name, data):
             out.extend(_expand_zip(name, data, limits, budget))
         else:
             if len(data) > limits.max_file_bytes:
-                raise DicomError(f"{name}: {len(data)} bytes exceeds the {limits.max_file_bytes}-byte file limit.")
+                raise DicomError("file_too_large", file=name, size=len(data), limit=limits.max_file_bytes)
             budget[0] -= len(data)
             if budget[0] < 0:
-                raise DicomError(f"The upload exceeds the {limits.max_total_bytes}-byte limit.")
+                raise DicomError("upload_too_large", limit=limits.max_total_bytes)
             out.append((name, data))
         if len(out) > limits.max_files:
-            raise DicomError(f"The upload holds more than {limits.max_files} files.")
+            raise DicomError("too_many_files", limit=limits.max_files)
     return out
 
 
@@ -274,29 +353,29 @@ def _number_of_frames(ds: Dataset) -> int:
 def _parse(name: str, data: bytes) -> Dataset | None:
     """Parse one file; ``None`` for a DICOMDIR; ``DicomError`` naming the file for anything unusable."""
     if not _is_dicom_part10(data):
-        raise DicomError(f"{name}: not a DICOM file (no DICOM Part 10 header: 'DICM' missing at byte 128).")
+        raise DicomError("not_dicom", file=name)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ds = pydicom.dcmread(io.BytesIO(data))
     except InvalidDicomError as exc:
-        raise DicomError(f"{name}: not a valid DICOM file ({exc}).") from exc
+        raise DicomError("invalid_dicom", file=name, detail=str(exc)) from exc
     except Exception as exc:  # pydicom raises many types (EOFError, struct.error, ...) on truncated input
-        raise DicomError(f"{name}: the DICOM file is truncated or corrupt ({type(exc).__name__}: {exc}).") from exc
+        raise DicomError("corrupt", file=name, detail=f"{type(exc).__name__}: {exc}") from exc
     for warning in caught:
         if "end of file" in str(warning.message).lower():
-            raise DicomError(f"{name}: the DICOM file is truncated ({warning.message}).")
+            raise DicomError("truncated", file=name, detail=str(warning.message))
     _refuse_truncated(ds, name)
     if str(ds.get("SOPClassUID", "")) == _MEDIA_STORAGE_DIRECTORY:
         return None
     if "PixelData" not in ds:
-        raise DicomError(f"{name}: the DICOM file holds no image (no Pixel Data).")
+        raise DicomError("no_pixel_data", file=name)
     for keyword in ("Rows", "Columns", "BitsAllocated", "PhotometricInterpretation"):
         if ds.get(keyword) in (None, ""):
-            raise DicomError(f"{name}: the DICOM file lacks {keyword}, so its image cannot be read.")
+            raise DicomError("missing_attribute", file=name, keyword=keyword)
     tsyntax = ds.file_meta.get("TransferSyntaxUID")
     if tsyntax is None:
-        raise DicomError(f"{name}: the DICOM file has no transfer syntax in its file meta information.")
+        raise DicomError("no_transfer_syntax", file=name)
     tsyntax = UID(tsyntax)
     if not tsyntax.is_compressed:
         samples = int(ds.get("SamplesPerPixel", 1) or 1)
@@ -306,9 +385,9 @@ def _parse(name: str, data: bytes) -> Dataset | None:
         expected = (bits + 7) // 8
         actual = len(ds.PixelData)
         if actual < expected:
-            raise DicomError(f"{name}: the DICOM file is truncated (pixel data has {actual} of {expected} bytes).")
+            raise DicomError("truncated_pixel_data", file=name, actual=actual, expected=expected)
     elif not ds["PixelData"].is_undefined_length:
-        raise DicomError(f"{name}: compressed pixel data is not encapsulated; the file is corrupt.")
+        raise DicomError("not_encapsulated", file=name)
     return ds
 
 
@@ -320,7 +399,7 @@ def _refuse_truncated(ds: Dataset, name: str) -> None:
     """
     tags = list(ds.keys())
     if not tags:
-        raise DicomError(f"{name}: the DICOM file is empty or truncated (no data elements could be read).")
+        raise DicomError("truncated_empty", file=name)
     raw = ds.get_item(tags[-1])
     length = getattr(raw, "length", None)
     value = getattr(raw, "value", None)
@@ -328,8 +407,7 @@ def _refuse_truncated(ds: Dataset, name: str) -> None:
         return
     if len(value or b"") < length:
         raise DicomError(
-            f"{name}: the DICOM file is truncated (its last element, {_label(Tag(tags[-1]))}, "
-            f"has {len(value or b'')} of {length} bytes)."
+            "truncated_element", file=name, element=_label(Tag(tags[-1])), actual=len(value or b""), expected=length
         )
 
 
@@ -434,7 +512,7 @@ def load_series(files: list[tuple[str, bytes]], *, limits: UploadLimits = DEFAUL
     enhanced per-frame positions, else acquisition order).
     """
     if not files:
-        raise DicomError("No files were uploaded.")
+        raise DicomError("no_files")
     expanded = _expand_upload(files, limits)
     instances: list[Instance] = []
     for name, data in expanded:
@@ -442,36 +520,34 @@ def load_series(files: list[tuple[str, bytes]], *, limits: UploadLimits = DEFAUL
         if ds is not None:
             instances.append(Instance(filename=name, dataset=ds))
     if not instances:
-        raise DicomError("The upload contains no DICOM images.")
+        raise DicomError("no_images")
 
     by_series: dict[str, list[Instance]] = {}
     for instance in instances:
         uid = str(instance.dataset.get("SeriesInstanceUID", "")).strip()
         if not uid:
-            raise DicomError(f"{instance.filename}: the DICOM file has no SeriesInstanceUID.")
+            raise DicomError("no_series_uid", file=instance.filename)
         by_series.setdefault(uid, []).append(instance)
     if len(by_series) > 1:
         parts = []
         for members in by_series.values():
             description = str(members[0].dataset.get("SeriesDescription", "") or "").strip()
-            label = f"'{description}'" if description else members[0].filename
-            parts.append(f"{label} ({len(members)} file{'s' if len(members) != 1 else ''})")
-        raise DicomError(f"The upload mixes {len(by_series)} series: {', '.join(parts)}. Upload one series at a time.")
+            parts.append([f"'{description}'" if description else members[0].filename, len(members)])
+        series = ", ".join(f"{label} ({n} file{'s' if n != 1 else ''})" for label, n in parts)
+        # ``parts`` ([label, number of files] per series) lets the Django layer word the list in its language.
+        raise DicomError("mixed_series", count=len(by_series), series=series, parts=parts)
     ((series_uid, members),) = by_series.items()
 
     seen: dict[str, str] = {}
     for instance in members:
         sop = str(instance.dataset.get("SOPInstanceUID", "")).strip()
         if sop and sop in seen:
-            raise DicomError(f"{instance.filename} and {seen[sop]} are the same image (same SOPInstanceUID).")
+            raise DicomError("duplicate_image", name=instance.filename, other=seen[sop])
         seen[sop] = instance.filename
 
     multiframe = [m for m in members if m.number_of_frames > 1]
     if multiframe and len(members) > 1:
-        raise DicomError(
-            f"{multiframe[0].filename} is a multi-frame image but the series has {len(members)} files; "
-            "upload a multi-frame image (cine loop or enhanced object) on its own."
-        )
+        raise DicomError("multiframe_not_alone", name=multiframe[0].filename, count=len(members))
 
     reference = members[0].dataset
     for instance in members[1:]:
@@ -479,8 +555,12 @@ def load_series(files: list[tuple[str, bytes]], *, limits: UploadLimits = DEFAUL
         for keyword in ("Rows", "Columns", "SamplesPerPixel", "PhotometricInterpretation", "BitsAllocated"):
             if ds.get(keyword) != reference.get(keyword):
                 raise DicomError(
-                    f"{instance.filename}: {keyword} is {ds.get(keyword)!r} but {members[0].filename} has "
-                    f"{reference.get(keyword)!r}; every image of the series must match."
+                    "attribute_mismatch",
+                    file=instance.filename,
+                    keyword=keyword,
+                    value=repr(ds.get(keyword)),
+                    other=members[0].filename,
+                    expected=repr(reference.get(keyword)),
                 )
 
     if multiframe:
@@ -494,7 +574,7 @@ def load_series(files: list[tuple[str, bytes]], *, limits: UploadLimits = DEFAUL
     samples = int(reference.get("SamplesPerPixel", 1) or 1)
     pixels = int(reference.Rows) * int(reference.Columns) * samples * len(frames)
     if pixels > limits.max_pixels:
-        raise DicomError(f"The series has {pixels} pixel values; at most {limits.max_pixels} are accepted.")
+        raise DicomError("too_many_pixels", pixels=pixels, limit=limits.max_pixels)
 
     return Series(
         series_instance_uid=series_uid,
@@ -981,10 +1061,7 @@ def deidentify(
     """
     burned_in = str(ds.get("BurnedInAnnotation", "") or "").strip().upper()
     if burned_in == "YES" and not confirm_no_burned_in:
-        raise DicomError(
-            "The image is marked as having burned-in annotation (BurnedInAnnotation = YES), which may show "
-            "patient details in the pixels. Check the images and confirm there is no identifying text to continue."
-        )
+        raise DicomError("burned_in")
     if not in_place:
         ds = copy.deepcopy(ds)
     uid_map = {} if uid_map is None else uid_map
@@ -1047,7 +1124,7 @@ def deidentify_series(
                 uid_map=uid_map,
             )
         except DicomError as exc:
-            raise DicomError(f"{instance.filename}: {exc}") from exc
+            raise DicomError(exc.code, **{**exc.params, "file": instance.filename}) from exc
         report.merge(one)
         instances.append(Instance(filename=instance.filename, dataset=ds))
     new_series = Series(
@@ -1208,13 +1285,15 @@ class _Decoder:
             array, meta = decoder.as_array(ds, as_rgb=True)
         except NotImplementedError as exc:
             raise DicomError(
-                f"{instance.filename}: no decoder is installed for transfer syntax "
-                f"{ds.file_meta.TransferSyntaxUID.name} ({exc})."
+                "no_decoder",
+                file=instance.filename,
+                transfer_syntax=ds.file_meta.TransferSyntaxUID.name,
+                detail=str(exc),
             ) from exc
         except DicomError:
             raise
         except Exception as exc:
-            raise DicomError(f"{instance.filename}: the pixel data cannot be decoded ({exc}).") from exc
+            raise DicomError("undecodable", file=instance.filename, detail=str(exc)) from exc
         photometric = str(meta.get("photometric_interpretation", ds.PhotometricInterpretation)).strip()
         if photometric == "PALETTE COLOR":
             array = apply_color_lut(array, ds)
@@ -1224,7 +1303,7 @@ class _Decoder:
         if array.ndim == expected_ndim - 1:  # one frame comes back without the frame axis
             array = array[np.newaxis]
         if array.ndim != expected_ndim or array.shape[0] < _number_of_frames(ds):
-            raise DicomError(f"{instance.filename}: the decoded pixel data has an unexpected shape {array.shape}.")
+            raise DicomError("unexpected_shape", file=instance.filename, shape=str(array.shape))
         self._cached = (index, array, photometric)
         return array, photometric
 
@@ -1235,14 +1314,14 @@ class _Decoder:
 
 def _to_uint8_rgb(frame: np.ndarray, filename: str) -> np.ndarray:
     if frame.ndim != 3 or frame.shape[-1] != 3:
-        raise DicomError(f"{filename}: unexpected colour pixel layout {frame.shape}.")
+        raise DicomError("colour_layout", file=filename, shape=str(frame.shape))
     if frame.dtype == np.uint8:
         return frame
     if np.issubdtype(frame.dtype, np.integer):
         peak = int(frame.max()) if frame.size else 0
         shift = max(0, peak.bit_length() - 8)
         return (frame >> shift).astype(np.uint8)
-    raise DicomError(f"{filename}: floating-point colour images are not supported.")
+    raise DicomError("float_colour", file=filename)
 
 
 def _theoretical_range(ds: Dataset, slope: float, intercept: float) -> tuple[float, float]:
@@ -1297,11 +1376,11 @@ def convert(
     for a blob within a few percent of the size).
     """
     if preset is not None and preset not in WINDOW_PRESETS:
-        raise DicomError(f"Unknown window preset {preset!r}; choose one of {', '.join(WINDOW_PRESETS)}.")
+        raise DicomError("unknown_preset", preset=preset, choices=", ".join(WINDOW_PRESETS))
     if compress not in (None, "gzip", "deflate"):
-        raise DicomError(f"Unknown compression {compress!r}; use 'gzip', 'deflate' or None.")
+        raise DicomError("unknown_compression", compress=compress)
     if not series.frames:
-        raise DicomError("The series has no frames.")
+        raise DicomError("no_frames")
 
     decoder = _Decoder(series)
     first_ds = series.first
@@ -1333,16 +1412,13 @@ def convert(
                 low, high = min(low, int(values.min())), max(high, int(values.max()))
             dtype = _choose_dtype(series.modality, low, high, stored_bits, identity)
             if dtype is None:
-                raise DicomError(
-                    f"Pixel values range from {low} to {high}, which does not fit a 16-bit image; "
-                    "this series cannot be shown in the viewer."
-                )
+                raise DicomError("value_range", low=low, high=high)
         pixels = np.empty((count, rows, columns), dtype=np.dtype(dtype))
         low, high = math.inf, -math.inf
         for k, (ref, rescale) in enumerate(zip(series.frames, rescales, strict=True)):
             frame, _ = decoder.frame(ref)
             if frame.ndim != 2:
-                raise DicomError(f"{series.instances[ref.instance].filename}: unexpected pixel layout {frame.shape}.")
+                raise DicomError("pixel_layout", file=series.instances[ref.instance].filename, shape=str(frame.shape))
             values = _apply_modality_lut(frame, *rescale)
             low, high = min(low, int(values.min())), max(high, int(values.max()))
             pixels[k] = values

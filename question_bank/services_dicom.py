@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
 from accounts.roles import Role
@@ -40,6 +41,7 @@ __all__ = [
     "dicom_access_allowed",
     "dicom_check_media_entries",
     "dicom_policy_update",
+    "dicom_refusal_message",
     "dicom_series_upload",
     "manifest_bytes",
     "register_dicom_access_rule",
@@ -106,13 +108,103 @@ def _original_zip(series: dicom.Series) -> bytes:
     data = buffer.getvalue()
     reloaded = dicom.load_series([("original.zip", data)])
     if len(reloaded.frames) != len(series.frames):
-        raise dicom.DicomError("The de-identified files did not load back as the same series.")
+        raise dicom.DicomError("reload_mismatch")
     return data
+
+
+def _refusal_reasons() -> dict[str, str]:
+    """The reason of each ``dicom.DicomError`` code in the active language (same fields as ``dicom.MESSAGES``)."""
+    return {
+        "no_files": _("No files were uploaded."),
+        "not_bytes": _("expected file content as bytes."),
+        "file_too_large": _("%(size)s bytes exceeds the %(limit)s-byte file limit."),
+        "upload_too_large": _("The upload exceeds the %(limit)s-byte limit."),
+        "too_many_files": _("The upload holds more than %(limit)s files."),
+        "zip_unreadable": _("not a readable zip archive (%(detail)s)."),
+        "zip_too_many_entries": _("the zip holds %(count)s entries; at most %(limit)s are accepted."),
+        "zip_unsafe_path": _("zip entry %(entry)s has an unsafe path; refusing the archive."),
+        "zip_encrypted": _("encrypted zip entries are not accepted."),
+        "zip_entry_too_large": _("%(size)s bytes uncompressed exceeds the %(limit)s limit."),
+        "zip_too_large": _("the archive expands beyond the %(limit)s-byte upload limit."),
+        "zip_bomb": _("compression ratio is suspiciously high (possible zip bomb); refused."),
+        "zip_entry_overflow": _("entry expands beyond its size limit; refused."),
+        "zip_entry_unreadable": _("cannot be extracted (%(detail)s)."),
+        "zip_nested": _("zip archives inside a zip are not accepted."),
+        "not_dicom": _("not a DICOM file (no DICOM Part 10 header: 'DICM' missing at byte 128)."),
+        "invalid_dicom": _("not a valid DICOM file (%(detail)s)."),
+        "corrupt": _("the DICOM file is truncated or corrupt (%(detail)s)."),
+        "truncated": _("the DICOM file is truncated (%(detail)s)."),
+        "truncated_empty": _("the DICOM file is empty or truncated (no data elements could be read)."),
+        "truncated_element": _(
+            "the DICOM file is truncated (its last element, %(element)s, has %(actual)s of %(expected)s bytes)."
+        ),
+        "truncated_pixel_data": _("the DICOM file is truncated (pixel data has %(actual)s of %(expected)s bytes)."),
+        "no_pixel_data": _("the DICOM file holds no image (no Pixel Data)."),
+        "missing_attribute": _("the DICOM file lacks %(keyword)s, so its image cannot be read."),
+        "no_transfer_syntax": _("the DICOM file has no transfer syntax in its file meta information."),
+        "not_encapsulated": _("compressed pixel data is not encapsulated; the file is corrupt."),
+        "no_images": _("The upload contains no DICOM images."),
+        "no_series_uid": _("the DICOM file has no SeriesInstanceUID."),
+        "mixed_series": _("The upload mixes %(count)s series: %(series)s. Upload one series at a time."),
+        "duplicate_image": _("%(name)s and %(other)s are the same image (same SOPInstanceUID)."),
+        "multiframe_not_alone": _(
+            "%(name)s is a multi-frame image but the series has %(count)s files; "
+            "upload a multi-frame image (cine loop or enhanced object) on its own."
+        ),
+        "attribute_mismatch": _(
+            "%(keyword)s is %(value)s but %(other)s has %(expected)s; every image of the series must match."
+        ),
+        "too_many_pixels": _("The series has %(pixels)s pixel values; at most %(limit)s are accepted."),
+        "burned_in": _(
+            "The image is marked as having burned-in annotation (BurnedInAnnotation = YES), which may show "
+            "patient details in the pixels. Check the images and confirm there is no identifying text to continue."
+        ),
+        "reload_mismatch": _("The de-identified files did not load back as the same series."),
+        "unknown_preset": _("Unknown window preset %(preset)s; choose one of %(choices)s."),
+        "unknown_compression": _("Unknown compression %(compress)s; use 'gzip', 'deflate' or None."),
+        "no_frames": _("The series has no frames."),
+        "no_decoder": _("no decoder is installed for transfer syntax %(transfer_syntax)s (%(detail)s)."),
+        "undecodable": _("the pixel data cannot be decoded (%(detail)s)."),
+        "unexpected_shape": _("the decoded pixel data has an unexpected shape %(shape)s."),
+        "colour_layout": _("unexpected colour pixel layout %(shape)s."),
+        "float_colour": _("floating-point colour images are not supported."),
+        "pixel_layout": _("unexpected pixel layout %(shape)s."),
+        "value_range": _(
+            "Pixel values range from %(low)s to %(high)s, which does not fit a 16-bit image; "
+            "this series cannot be shown in the viewer."
+        ),
+    }
+
+
+def dicom_refusal_message(error: dicom.DicomError) -> str:
+    """Why ``dicom`` refused an upload, in the active language, naming the file as the English does.
+
+    Built from the error's ``code`` and ``params``; an unknown code or missing field falls back to the
+    English ``str(error)`` (never fails, so a refusal is always reported).
+    """
+    params = dict(error.params)
+    for key in ("entry", "preset", "compress"):
+        if key in params:
+            params[key] = repr(params[key])
+    if error.code == "mixed_series":
+        params["series"] = _(", ").join(
+            ngettext("%(label)s (%(n)d file)", "%(label)s (%(n)d files)", n) % {"label": label, "n": n}
+            for label, n in params.get("parts") or []
+        )
+    try:
+        reason = _refusal_reasons()[error.code] % params
+    except (KeyError, TypeError, ValueError):
+        return str(error)
+    if params.get("file"):
+        reason = _("%(file)s: %(reason)s") % {"file": params["file"], "reason": reason}
+    return reason
 
 
 def _refused(error: dicom.DicomError) -> ApplicationError:
     return ApplicationError(
-        _("The DICOM upload was refused: %(reason)s") % {"reason": str(error)}, code="dicom_refused"
+        _("The DICOM upload was refused: %(reason)s") % {"reason": dicom_refusal_message(error)},
+        {"dicom_code": error.code},
+        code="dicom_refused",
     )
 
 

@@ -3,7 +3,8 @@ and the officer's keep-original policy.
 
 Who: the list and a series — instructors, reviewers, officers; upload and attach — instructors and
 officers (the reviewer persona also holds the instructor role); the policy — officers. Thin: the
-services in ``question_bank.services_dicom`` do the work and their messages are shown as they are.
+services in ``question_bank.services_dicom`` do the work and their messages are shown as they are
+(a refused upload's reason is already in the active language: ``services_dicom.dicom_refusal_message``).
 """
 
 from __future__ import annotations

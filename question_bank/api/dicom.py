@@ -9,6 +9,9 @@ Who may do what:
   ``services_dicom.register_dicom_access_rule`` allows it (exams: the series is on a position of the
   candidate's own in-progress attempt). Refusals are 404, so a series' existence does not leak.
 
+A refused upload is a 400 whose ``detail`` is the reason in the request's language and whose
+``extra.dicom_code`` is ``question_bank.dicom``'s refusal code (docs/dicom.md).
+
 Manifest and blob never change (a stored series is immutable), so both are served with a strong ETag
 (the SHA-256 of what is sent), ``Cache-Control: private, max-age=31536000, immutable`` and 304 on
 ``If-None-Match``. The blob is stored gzip-compressed and sent as is with ``Content-Encoding: gzip``.

@@ -6,12 +6,17 @@ lists them so tests can grep every candidate-facing response for them.
 
 from __future__ import annotations
 
+import io
+
+import pydicom
 from django.utils import timezone
+from pydicom.encaps import encapsulate
+from pydicom.uid import UID
 
 from accounts.roles import Role
 from exams.delivery import layout_entry
 from exams.models import FormItem
-from question_bank.dicom import synthesize_ct_phantom
+from question_bank.dicom import dataset_to_bytes, synthesize_ct_phantom
 from question_bank.models import DicomSeries, Question, QuestionVersion
 from question_bank.services_dicom import dicom_series_upload
 from tests.factories import UserFactory
@@ -45,6 +50,16 @@ ROI_MARKER = {"frame": 2, "x": 10, "y": 12, "width": 9, "height": 7}
 
 def ct_files(n_slices: int = 6, size: int = 32) -> list[tuple[str, bytes]]:
     return [(f"slice{k:03d}.dcm", data) for k, data in enumerate(synthesize_ct_phantom(n_slices=n_slices, size=size))]
+
+
+def unsupported_transfer_syntax_file() -> bytes:
+    """A CT slice whose (encapsulated) pixel data claims MPEG-2, which no installed decoder reads."""
+    ds = pydicom.dcmread(io.BytesIO(synthesize_ct_phantom(n_slices=1, size=16)[0]))
+    ds.file_meta.TransferSyntaxUID = UID("1.2.840.10008.1.2.4.100")  # MPEG2 Main Profile / Main Level
+    ds.PixelData = encapsulate([bytes(64)])
+    ds["PixelData"].VR = "OB"
+    ds["PixelData"].is_undefined_length = True
+    return dataset_to_bytes(ds)
 
 
 def upload_ct(by=None, *, n_slices: int = 6, size: int = 32) -> DicomSeries:

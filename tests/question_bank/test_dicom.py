@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import random
+import re
 import zipfile
 import zlib
 
@@ -679,3 +680,91 @@ def test_the_module_imports_no_django():
     with open(dicom.__file__, encoding="utf-8") as handle:
         source = handle.read()
     assert "import django" not in source and "from django" not in source
+
+
+# ----------------------------------------------------------------------------------------------
+# Refusal codes (the Django layer translates them; see test_dicom_service)
+# ----------------------------------------------------------------------------------------------
+
+
+def _refusal(call) -> DicomError:
+    with pytest.raises(DicomError) as refused:
+        call()
+    return refused.value
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "params", "text"),
+    [
+        (
+            lambda: load_series([("upload.zip", _zip({"../evil.dcm": b"x" * 200}))]),
+            "zip_unsafe_path",
+            {"file": "upload.zip", "entry": "../evil.dcm"},
+            "upload.zip: zip entry '../evil.dcm' has an unsafe path; refusing the archive.",
+        ),
+        (
+            lambda: load_series([("upload.zip", _zip({"bomb.dcm": bytes(2 * 1024 * 1024)}))]),
+            "zip_bomb",
+            {"file": "upload.zip:bomb.dcm"},
+            "upload.zip:bomb.dcm: compression ratio is suspiciously high (possible zip bomb); refused.",
+        ),
+        (
+            lambda: load_series([("upload.zip", _zip({f"f{k}.dcm": b"x" for k in range(6)}))], limits=UploadLimits(5)),
+            "zip_too_many_entries",
+            {"file": "upload.zip", "count": 6, "limit": 5},
+            "upload.zip: the zip holds 6 entries; at most 5 are accepted.",
+        ),
+        (
+            lambda: load_series([("notes.txt", b"hello\n" * 50)]),
+            "not_dicom",
+            {"file": "notes.txt"},
+            "notes.txt: not a DICOM file (no DICOM Part 10 header: 'DICM' missing at byte 128).",
+        ),
+        (lambda: load_series([]), "no_files", {}, "No files were uploaded."),
+        (
+            lambda: convert(load_series([("ct.dcm", _bundled("CT_small.dcm"))]), preset="mediastinum"),
+            "unknown_preset",
+            {"preset": "mediastinum", "choices": ", ".join(WINDOW_PRESETS)},
+            f"Unknown window preset 'mediastinum'; choose one of {', '.join(WINDOW_PRESETS)}.",
+        ),
+    ],
+    ids=["unsafe-path", "zip-bomb", "too-many-entries", "not-dicom", "no-files", "unknown-preset"],
+)
+def test_a_refusal_carries_its_code_and_parameters_and_an_english_message(call, code, params, text):
+    error = _refusal(call)
+    assert (error.code, error.params, str(error)) == (code, params, text)
+
+
+def test_a_truncated_file_is_refused_with_a_truncation_code_and_its_byte_counts():
+    data = synthesize_ct_phantom(n_slices=1, size=16)[0]
+    error = _refusal(lambda: load_series([("half.dcm", data[:-100])]))
+    assert error.code == "truncated_element"
+    assert error.params["file"] == "half.dcm"
+    assert error.params["expected"] - error.params["actual"] == 100
+    assert str(error).startswith("half.dcm: the DICOM file is truncated (its last element, ")
+
+
+def test_a_mix_of_series_lists_each_series_with_its_file_count_for_translation():
+    files = [("ct.dcm", _bundled("CT_small.dcm")), ("mr.dcm", _bundled("MR_small.dcm"))]
+    error = _refusal(lambda: load_series(files))
+    assert error.code == "mixed_series"
+    assert error.params["count"] == 2
+    assert sorted(n for _label, n in error.params["parts"]) == [1, 1]
+    assert "(1 file)" in str(error) and "Upload one series at a time." in str(error)
+
+
+def test_the_burned_in_refusal_of_a_series_names_the_file_and_keeps_its_code():
+    series = load_series([("run1.dcm", synthesize_xa_cine(frames=2, size=16, burned_in_annotation=True))])
+    error = _refusal(lambda: deidentify_series(series))
+    assert (error.code, error.params) == ("burned_in", {"file": "run1.dcm"})
+    assert str(error).startswith("run1.dcm: The image is marked as having burned-in annotation")
+
+
+def test_every_refusal_in_the_module_uses_a_known_code_and_every_code_is_used():
+    with open(dicom.__file__, encoding="utf-8") as handle:
+        source = handle.read()
+    raised = set(re.findall(r'DicomError\(\s*"([a-z_0-9]+)"', source))
+    assert raised <= set(dicom.MESSAGES)
+    # reload_mismatch is raised by the Django layer (services_dicom) after re-reading its own zip.
+    assert set(dicom.MESSAGES) - raised == {"reload_mismatch"}
+    assert "DicomError(f" not in source

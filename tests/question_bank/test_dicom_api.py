@@ -15,7 +15,15 @@ from exams.services import attempts as attempt_services
 from exams.services.attempts import attempt_start, attempt_submit
 from question_bank.models import DicomPolicy, DicomSeries, Media
 from tests.exams.conftest import build_delivery
-from tests.question_bank.dicom_data import HEADER_VALUES, ROI_MARKER, add_dicom_item, ct_files, upload_ct
+from tests.question_bank.dicom_data import (
+    HEADER_VALUES,
+    ROI_MARKER,
+    add_dicom_item,
+    ct_files,
+    unsupported_transfer_syntax_file,
+    upload_ct,
+)
+from tests.question_bank.import_helpers import zip_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +84,74 @@ def test_an_upload_of_a_text_file_is_a_400_with_the_reason_and_stores_nothing(ap
     )
     assert response.status_code == 400
     assert "notes.txt: not a DICOM file" in response.json()["detail"]
+    assert not Media.objects.exists()
+
+
+def _refused_upload(case: str) -> tuple[str, bytes]:
+    if case == "unsafe-path":
+        return "upload.zip", zip_entries({"../evil.dcm": ct_files(1, 16)[0][1]})
+    if case == "zip-bomb":
+        return "upload.zip", zip_entries({"bomb.dcm": bytes(2 * 1024 * 1024)})
+    if case == "not-dicom":
+        return "notes.txt", b"hello\n" * 100
+    if case == "truncated":
+        return "half.dcm", ct_files(1, 16)[0][1][:-100]
+    return "mpeg.dcm", unsupported_transfer_syntax_file()
+
+
+MPEG2 = "MPEG2 Main Profile / Main Level"
+#: case → (the module's refusal code, the zh-hans answer, the en answer)
+REFUSALS = {
+    "unsafe-path": (
+        "zip_unsafe_path",
+        "DICOM 上传被拒绝：upload.zip：压缩包条目 '../evil.dcm' 的路径不安全，整个压缩包被拒绝。",
+        "The DICOM upload was refused: upload.zip: zip entry '../evil.dcm' has an unsafe path; refusing the archive.",
+    ),
+    "zip-bomb": (
+        "zip_bomb",
+        "DICOM 上传被拒绝：upload.zip:bomb.dcm：压缩比异常偏高（可能是 zip 炸弹），已拒绝。",
+        "The DICOM upload was refused: upload.zip:bomb.dcm: compression ratio is suspiciously high "
+        "(possible zip bomb); refused.",
+    ),
+    "not-dicom": (
+        "not_dicom",
+        "DICOM 上传被拒绝：notes.txt：不是 DICOM 文件（没有 DICOM Part 10 文件头：第 128 字节处缺少“DICM”）。",
+        "The DICOM upload was refused: notes.txt: not a DICOM file (no DICOM Part 10 header: 'DICM' missing "
+        "at byte 128).",
+    ),
+    "truncated": (
+        "truncated_element",
+        # 16 × 16 pixels of 2 bytes, the last 100 bytes cut off
+        "DICOM 上传被拒绝：half.dcm：DICOM 文件已被截断（最后一个数据元素 PixelData 只有 412 字节，应为 512 字节）。",
+        "The DICOM upload was refused: half.dcm: the DICOM file is truncated (its last element, PixelData, "
+        "has 412 of 512 bytes).",
+    ),
+    "transfer-syntax": (
+        "no_decoder",
+        f"DICOM 上传被拒绝：mpeg.dcm：未安装传输语法 {MPEG2} 的解码器（No pixel data decoders have been "
+        f"implemented for '{MPEG2}'）。",
+        f"The DICOM upload was refused: mpeg.dcm: no decoder is installed for transfer syntax {MPEG2} "
+        f"(No pixel data decoders have been implemented for '{MPEG2}').",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_a_refused_upload_answers_the_reason_in_the_users_language(api_as, instructor, case, language):
+    name, data = _refused_upload(case)
+    response = api_as(instructor).post(
+        reverse("api:question-dicom-upload"),
+        {"files": [SimpleUploadedFile(name, data)]},
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "dicom_refused"
+    code, chinese, english = REFUSALS[case]
+    assert body["extra"]["dicom_code"] == code
+    assert body["detail"] == (chinese if language == "zh-hans" else english)
     assert not Media.objects.exists()
 
 

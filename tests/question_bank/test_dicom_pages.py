@@ -10,6 +10,7 @@ from curriculum.models import TechniqueArea
 from question_bank.models import DicomPolicy, DicomSeries
 from question_bank.services import question_create
 from tests.question_bank.dicom_data import ct_files, upload_ct
+from tests.question_bank.import_helpers import zip_entries
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,18 @@ def test_a_refused_upload_shows_the_reason_on_the_page(client_as, instructor):
     response = client_as(instructor).post(reverse("question_bank:dicom_list"), {"files": [text]}, **EN)
     assert response.status_code == 200
     assert "notes.txt: not a DICOM file" in response.content.decode()
+    assert not DicomSeries.objects.exists()
+
+
+def test_a_refused_upload_shows_the_reason_in_chinese_under_zh_hans(client_as, instructor):
+    upload = SimpleUploadedFile("upload.zip", zip_entries({"bomb.dcm": bytes(2 * 1024 * 1024)}))
+    response = client_as(instructor).post(
+        reverse("question_bank:dicom_list"), {"files": [upload]}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "DICOM 上传被拒绝：upload.zip:bomb.dcm：压缩比异常偏高（可能是 zip 炸弹），已拒绝。" in page
+    assert "suspiciously" not in page
     assert not DicomSeries.objects.exists()
 
 

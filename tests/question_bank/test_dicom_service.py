@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import string
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from question_bank.content import DICOM_WINDOWS, ContentError, strip_for_candida
 from question_bank.dicom import BASIC_PROFILE_ACTIONS, WINDOW_PRESETS, synthesize_xa_cine
 from question_bank.models import DicomPolicy, DicomSeries, Media, MediaKind
 from question_bank.services import validated_content
-from question_bank.services_dicom import dicom_policy_update, dicom_series_upload
+from question_bank.services_dicom import dicom_policy_update, dicom_refusal_message, dicom_series_upload
 from tests.question_bank.dicom_data import ROI_MARKER, ct_files, dicom_content
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +248,50 @@ def test_the_bank_checks_kind_frame_and_roi_against_the_stored_series(instructor
     as_image["media"][0].pop("kind")
     with pytest.raises(ApplicationError, match="stored as DICOM but the entry says Image"):
         validated_content(as_image)
+
+
+# --------------------------------------------------------------------------- refusal messages
+
+
+def _sample_refusal(code: str) -> dicom.DicomError:
+    """A refusal with every field of its message filled with a recognisable value, naming a file."""
+    fields = {field for _text, field, _spec, _conv in string.Formatter().parse(dicom.MESSAGES[code]) if field}
+    params = {field: f"<{field}>" for field in fields}
+    if code == "mixed_series":
+        params |= {"count": 2, "series": "'AX T1' (2 files), b.dcm (1 file)", "parts": [["'AX T1'", 2], ["b.dcm", 1]]}
+    return dicom.DicomError(code, **params, file="scan/a.dcm")
+
+
+@pytest.mark.parametrize("code", sorted(dicom.MESSAGES))
+def test_every_refusal_has_an_english_message_equal_to_the_modules_own(code):
+    error = _sample_refusal(code)
+    assert dicom_refusal_message(error) == str(error)
+
+
+@pytest.mark.parametrize("code", sorted(dicom.MESSAGES))
+def test_every_refusal_has_a_chinese_message_keeping_its_file_and_values(code):
+    error = _sample_refusal(code)
+    with translation.override("zh-hans"):
+        message = dicom_refusal_message(error)
+    assert message != str(error)
+    assert message.startswith("scan/a.dcm：")
+    for key, value in error.params.items():
+        if key in ("series", "parts", "count") and code == "mixed_series":
+            continue
+        assert (repr(value) if key in ("entry", "preset", "compress") else str(value)) in message, key
+    if code == "mixed_series":
+        assert "'AX T1'（2 个文件）、b.dcm（1 个文件）" in message
+
+
+def test_a_refusal_the_django_layer_cannot_word_falls_back_to_the_english_message():
+    error = dicom.DicomError("no_frames")
+    error.code = "from_a_newer_module"
+    with translation.override("zh-hans"):
+        assert dicom_refusal_message(error) == "The series has no frames."
+
+
+def test_the_transfer_syntax_refusal_reads_in_chinese_with_the_dicom_term():
+    error = dicom.DicomError("no_decoder", file="a.dcm", transfer_syntax="MPEG2 Main Profile / Main Level", detail="x")
+    with translation.override("zh-hans"):
+        message = dicom_refusal_message(error)
+    assert message == "a.dcm：未安装传输语法 MPEG2 Main Profile / Main Level 的解码器（x）。"
