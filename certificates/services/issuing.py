@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from certificates.layout import LayoutError, clean_layout
 from certificates.models import Certificate, CertificateType, Issuer, SerialCounter, StatusList
 from certificates.services.issuers import status_lists_ensure
 from exams.models import Attempt, CandidateResult, Exam, Job, Sitting
+from exams.services.jobs import job_run
 from irexam.errors import ApplicationError, ConflictError
 
 JOB_KIND = "certificates_issue"
@@ -553,34 +554,16 @@ def _enqueue_job(job_id: int) -> None:
 
 
 def issuing_job_run(job_id: int) -> str:
-    """Run an issuing job once: claim it (PENDING → RUNNING), issue, record DONE or FAILED."""
-    now = timezone.now()
-    if not Job.objects.filter(pk=job_id, status=Job.Status.PENDING).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, phase="load"
-    ):
-        return "skipped"
-    job = Job.objects.select_related("sitting__exam").get(pk=job_id)
-    try:
-        result = certificates_issue_for_sitting(sitting=job.sitting, job=job)
-    except ApplicationError as exc:
-        Job.objects.filter(pk=job_id).update(
-            status=Job.Status.FAILED, error=str(exc.message), finished_at=timezone.now()
-        )
-        return "failed"
-    except (OperationalError, InterfaceError):
-        # The database went away: back to pending, and the task's retry claims it again.
-        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(status=Job.Status.PENDING, phase="")
-        raise
-    except Exception as exc:
-        # Anything else will not mend itself by retrying: say so, so that "issue" can start afresh.
-        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-            status=Job.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:1000], finished_at=timezone.now()
-        )
-        raise
-    Job.objects.filter(pk=job_id).update(
-        status=Job.Status.DONE, progress=1.0, phase="done", result=result, finished_at=timezone.now()
+    """Run an issuing job once (:func:`exams.services.jobs.job_run`): claim it, issue, record DONE or FAILED.
+
+    A lost database puts the job back to pending for the task's retry; anything else fails it (and
+    is re-raised), so "issue" can start afresh (issuing skips what was done).
+    """
+    return job_run(
+        job_id,
+        lambda job: certificates_issue_for_sitting(sitting=job.sitting, job=job),
+        select_related=("sitting__exam",),
     )
-    return "done"
 
 
 def on_results_released(sitting_id: int) -> None:

@@ -63,6 +63,7 @@ from exams.models import (
 )
 from exams.scoring_rules import KeyDecision as RuleDecision
 from exams.scoring_rules import chosen_options, score_response, scoring_units
+from exams.services.jobs import job_run
 from irexam.errors import ApplicationError, ConflictError
 
 #: Fewer final attempts on a paper than this: no Rasch calibration, no equating, no scaled scores.
@@ -1143,7 +1144,9 @@ def scoring_job_start(*, sitting: Sitting, by=None, reason: str = "") -> Job:
             job = Job.objects.create(
                 kind=JOB_KIND, sitting=sitting, params={"reason": reason}, created_by=by if by else None
             )
-            transaction.on_commit(lambda: _enqueue(job.pk))
+        # A waiting job's message may be lost (broker restart, a retry given up): send it again, as
+        # issuing does; the conditional claim runs it once however many messages arrive.
+        transaction.on_commit(lambda: _enqueue(job.pk))
         if sitting.status == Sitting.Status.CLOSED:
             Sitting.objects.filter(pk=sitting.pk, status=Sitting.Status.CLOSED).update(
                 status=Sitting.Status.KEY_VALIDATION
@@ -1158,29 +1161,12 @@ def _enqueue(job_id: int) -> None:
 
 
 def scoring_job_run(job_id: int) -> str:
-    """Run a queued scoring job exactly once: claim it (PENDING → RUNNING), score, record DONE or FAILED."""
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, status=Job.Status.PENDING).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, phase="load"
-    )
-    if not claimed:
-        return "skipped"
-    job = Job.objects.select_related("sitting").get(pk=job_id)
-    try:
-        summary = sitting_score(sitting=job.sitting, job=job)
-    except ApplicationError as exc:
-        Job.objects.filter(pk=job_id).update(
-            status=Job.Status.FAILED, error=str(exc.message), finished_at=timezone.now()
-        )
-        return "failed"
-    except Exception:
-        # Transient trouble (database gone, worker killed): give the job back so a retry can claim it.
-        Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(status=Job.Status.PENDING, phase="")
-        raise
-    Job.objects.filter(pk=job_id).update(
-        status=Job.Status.DONE, progress=1.0, phase="done", result=summary.as_dict(), finished_at=timezone.now()
-    )
-    return "done"
+    """Run a queued scoring job exactly once (:func:`exams.services.jobs.job_run`): claim, score, record.
+
+    A lost database puts the job back to pending for the task's retry; any other unexpected
+    exception fails it (and is re-raised), so "score" can start afresh.
+    """
+    return job_run(job_id, lambda job: sitting_score(sitting=job.sitting, job=job).as_dict())
 
 
 def scoring_is_current(sitting: Sitting) -> bool:
