@@ -17,7 +17,8 @@ groups so a terminal's Ctrl-C reaches only this process, which then stops them i
 
 Migrating takes tens of seconds, so a migrated template database named after a hash of every
 migration file (``irexam_bench_tpl_<hash>``) is kept and each stack copies it
-(``CREATE DATABASE … TEMPLATE``, about a second). ``bench_templates_drop()`` removes templates.
+(``CREATE DATABASE … TEMPLATE``, about a second); every stack drops the templates of other
+migrations or settings (``bench_templates_drop()`` removes them all).
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ def ensure_template(env: dict[str, str], echo=print) -> str:
     """The migrated template database for the current migrations (created once, then reused)."""
     name = f"irexam_bench_tpl_{migrations_hash()}"
     if _database_exists(name):
+        _drop_older_templates(name, echo)
         return name
     building = f"{name}_{os.getpid()}"
     echo(f"stack: migrating a template database {name} (once per set of migrations)")
@@ -156,20 +158,40 @@ def ensure_template(env: dict[str, str], echo=print) -> str:
         _admin_execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
         if not _database_exists(name):  # another process may have won the race: then use theirs
             raise
+    _drop_older_templates(name, echo)
     return name
 
 
-def bench_templates_drop() -> list[str]:
+def _drop_older_templates(current: str, echo=print) -> None:
+    dropped = bench_templates_drop(keep=current, force=False)
+    if dropped:
+        echo(f"stack: dropped {len(dropped)} template database(s) of other migrations or settings")
+
+
+def bench_templates_drop(*, keep: str | None = None, force: bool = True) -> list[str]:
+    """Drop the template databases (all, or all but ``keep``); the names dropped.
+
+    ``force=False`` leaves a template alone while a concurrent bench is copying it (PostgreSQL
+    refuses to drop a database in use): every stack drops the other templates this way, so the
+    disk keeps one (a bench of another checkout state rebuilds its own, in tens of seconds).
+    """
     import psycopg
 
+    dropped = []
     with psycopg.connect(_pg_url("postgres"), autocommit=True) as conn:
         names = [
             row[0]
             for row in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'irexam\\_bench\\_tpl\\_%'")
         ]
         for name in names:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return names
+            if name == keep:
+                continue
+            try:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"' + (" WITH (FORCE)" if force else ""))
+            except psycopg.errors.ObjectInUse:
+                continue
+            dropped.append(name)
+    return dropped
 
 
 @dataclass
