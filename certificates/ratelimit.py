@@ -22,8 +22,8 @@ def parse_rate(rate: str) -> tuple[int, int] | None:
 
 def allow(request: HttpRequest, scope: str = "verify") -> tuple[bool, int]:
     """Count this request; (allowed, seconds until the window resets)."""
-    ip = request.META.get("REMOTE_ADDR") or "unknown"
-    return ratelimit.hit(f"certificates:{scope}:{ip}", SETTING)
+    allowed, retry_after, _value = allow_and_get(request, None, scope)
+    return allowed, retry_after
 
 
 def allow_and_get(request: HttpRequest, cache_key: str | None, scope: str = "verify") -> tuple[bool, int, Any]:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from certificates.services.issuing import issuing_job_run
 from certificates.services.notifications import certificate_email_send
 from certificates.services.rendering import certificates_render
 from certificates.services.renewal import renewal_reminders_send
+from exams.services.jobs import TRANSIENT_ERRORS
 
 
 @shared_task(
     name="certificates.issue_for_sitting",
     acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),  # the service put the job back to pending
+    autoretry_for=TRANSIENT_ERRORS,  # exams.services.jobs.job_run put the job back to pending
     retry_backoff=True,
     max_retries=3,
     soft_time_limit=3000,

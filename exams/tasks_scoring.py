@@ -7,15 +7,15 @@ Imported at startup through ``exams.apps.REGISTERING_MODULES`` so the worker kno
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from exams.services.jobs import TRANSIENT_ERRORS
 from exams.services.scoring import scoring_job_run
 
 
 @shared_task(
     name="exams.score_sitting",
     acks_late=True,
-    autoretry_for=(OperationalError, InterfaceError),  # the runner put the job back to pending
+    autoretry_for=TRANSIENT_ERRORS,  # exams.services.jobs.job_run put the job back to pending
     retry_backoff=True,
     max_retries=3,
     soft_time_limit=3000,

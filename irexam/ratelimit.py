@@ -63,44 +63,31 @@ def hit(key: str, setting: str) -> tuple[bool, int]:
 
     Returns (allowed, seconds until the window resets).
     """
-    rate = parse_rate(getattr(settings, setting, ""), setting)
-    if rate is None:
-        return True, 0
-    limit, window = rate
-    now = int(time.time())
-    count = _count(f"ratelimit:{key}:{now // window}", window + 5)
-    return count <= limit, max(1, window - now % window)
+    allowed, retry_after, _value = hit_and_get(key, setting, None)
+    return allowed, retry_after
 
 
 def hit_and_get(key: str, setting: str, cache_key: str | None) -> tuple[bool, int, Any]:
     """As ``hit``, and also read ``cache_key`` from the cache (None when absent or no key).
 
-    On Redis both go in one pipelined round trip (INCR, EXPIRE, GET) — public verification counts
-    its caller and reads its cached record this way; elsewhere ``hit`` then ``cache.get``.
+    On Redis the count and the read share one pipelined round trip — public verification counts
+    its caller and reads its cached record this way.
     """
     rate = parse_rate(getattr(settings, setting, ""), setting)
-    backend = caches["default"]
-    if rate is None or not isinstance(backend, RedisCache) or cache_key is None:
-        allowed, retry_after = hit(key, setting)
-        return allowed, retry_after, (backend.get(cache_key) if cache_key is not None else None)
+    if rate is None:
+        return True, 0, (caches["default"].get(cache_key) if cache_key is not None else None)
     limit, window = rate
     now = int(time.time())
-    counter = backend.make_and_validate_key(f"ratelimit:{key}:{now // window}")
-    pipeline = _redis_client(backend).pipeline(transaction=False)
-    pipeline.incr(counter)
-    pipeline.expire(counter, window + 5)
-    pipeline.get(backend.make_and_validate_key(cache_key))
-    count, _expiry_set, raw = pipeline.execute()
-    # decoded as Django's RedisCacheClient.get does
-    value = None if raw is None else backend._cache._serializer.loads(raw)
-    return int(count) <= limit, max(1, window - now % window), value
+    count, value = _count(f"ratelimit:{key}:{now // window}", window + 5, cache_key)
+    return count <= limit, max(1, window - now % window), value
 
 
-def _count(key: str, timeout: int) -> int:
-    """Add one to the counter ``key`` (created with ``timeout``) and return it.
+def _count(key: str, timeout: int, read_key: str | None = None) -> tuple[int, Any]:
+    """Add one to the counter ``key`` (created with ``timeout``); the new count and the cache's
+    value under ``read_key`` (None when absent or not asked for).
 
-    On Redis one pipelined INCR + EXPIRE (one round trip; Django's ``add`` + ``incr`` would take
-    three); on any other cache ``add`` then ``incr``.
+    On Redis one pipelined INCR + EXPIRE (+ GET): one round trip (Django's ``add`` + ``incr``
+    would take three); on any other cache ``add`` then ``incr`` (then ``get``).
     """
     backend = caches["default"]
     if isinstance(backend, RedisCache):
@@ -108,15 +95,21 @@ def _count(key: str, timeout: int) -> int:
         pipeline = _redis_client(backend).pipeline(transaction=False)
         pipeline.incr(full_key)
         pipeline.expire(full_key, timeout)
-        count, _expiry_set = pipeline.execute()
-        return int(count)
+        if read_key is not None:
+            pipeline.get(backend.make_and_validate_key(read_key))
+        count, _expiry_set, *read = pipeline.execute()
+        # decoded as Django's RedisCacheClient.get does
+        raw = read[0] if read else None
+        return int(count), (None if raw is None else backend._cache._serializer.loads(raw))
     if backend.add(key, 1, timeout):
-        return 1
-    try:
-        return backend.incr(key)
-    except ValueError:  # expired between add and incr
-        backend.set(key, 1, timeout)
-        return 1
+        count = 1
+    else:
+        try:
+            count = backend.incr(key)
+        except ValueError:  # expired between add and incr
+            backend.set(key, 1, timeout)
+            count = 1
+    return count, (backend.get(read_key) if read_key is not None else None)
 
 
 def _redis_client(backend: RedisCache):

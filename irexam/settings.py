@@ -109,6 +109,9 @@ TEMPLATES = [
 
 # Database: SQLite (WAL) under var/ unless DATABASE_URL names another.
 DATABASE_URL = env_str("DATABASE_URL")
+# The answer save's statement is prepared once per PostgreSQL connection (irexam/db.py); turn off
+# behind a pooler that cannot carry prepared statements (docs/deployment.md).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -117,7 +120,7 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
-    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    if DATABASE_PREPARED_STATEMENTS:
         # Lets irexam.db.prepared_cursor prepare its statements; Django's own cursors bind on the
         # client side and never prepare, whatever this says.
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
@@ -133,9 +136,6 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# The answer save's statement is prepared once per PostgreSQL connection (irexam/db.py); turn off
-# behind a pooler that cannot carry prepared statements (docs/deployment.md).
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 
 # Cache: Redis when configured (shared by every web node), else in-process.
 REDIS_URL = env_str("REDIS_URL")

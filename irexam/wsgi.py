@@ -67,11 +67,12 @@ FAST_PATH_SKIPPED_MIDDLEWARE = frozenset(
 # a test checks they agree with the URLconf.
 SAVE_ANSWER_PATH = re.compile(r"/api/v1/attempts/(?P<attempt_id>[0-9]+)/responses/(?P<position>[0-9]+)/\Z")
 VERIFY_PATH = re.compile(r"/api/v1/verify/(?!credential/)(?P<code>[^/]+)/\Z")
-FAST_PATHS = (("PUT", SAVE_ANSWER_PATH), ("GET", VERIFY_PATH))
+# (method, pattern, a sample path resolved once through the URLconf, the converters)
 FAST_ROUTES = (
-    (SAVE_ANSWER_PATH, "/api/v1/attempts/1/responses/1/", {"attempt_id": int, "position": int}),
-    (VERIFY_PATH, "/api/v1/verify/x/", {"code": str}),
+    ("PUT", SAVE_ANSWER_PATH, "/api/v1/attempts/1/responses/1/", {"attempt_id": int, "position": int}),
+    ("GET", VERIFY_PATH, "/api/v1/verify/x/", {"code": str}),
 )
+FAST_PATHS = tuple((method, pattern) for method, pattern, _sample, _converters in FAST_ROUTES)
 
 
 class FastResolver:
@@ -84,7 +85,7 @@ class FastResolver:
     def __init__(self, routes) -> None:
         from django.urls import resolve
 
-        self.routes = [(pattern, resolve(sample), converters) for pattern, sample, converters in routes]
+        self.routes = [(pattern, resolve(sample), converters) for _method, pattern, sample, converters in routes]
 
     def resolve(self, path: str) -> ResolverMatch | None:
         for pattern, template, converters in self.routes:

@@ -24,7 +24,6 @@ from accounts.models import User
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from certificates import ratelimit, selectors, services
-from certificates.layout import LayoutError, clean_layout
 from certificates.models import Certificate, CertificateType, CmeCredit, Issuer
 from certificates.services.issuing import JOB_KIND
 from exams.models import Job, Sitting
@@ -347,20 +346,8 @@ class IssuerKeyRotateApi(APIView):
         return Response(IssuerOutput(issuer).data)
 
 
-class LayoutField(serializers.JSONField):
-    """A certificate type's layout options, checked by :func:`certificates.layout.clean_layout`
-    (a refused option is a 400 naming it) and given out normalised."""
-
-    def to_internal_value(self, data):
-        try:
-            return clean_layout(super().to_internal_value(data))
-        except LayoutError as exc:
-            raise serializers.ValidationError(exc.message, code="bad_layout") from exc
-
-
 class CertificateTypeOutput(serializers.ModelSerializer):
     issuer = serializers.CharField(source="issuer.code")
-    layout = LayoutField(read_only=True)
     scope_areas = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:

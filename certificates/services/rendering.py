@@ -199,9 +199,9 @@ def certificate_render(*, certificate_id: int) -> str:
 
 
 def certificates_render(ids: Iterable[int]) -> dict[str, int]:
-    """Render a chunk: each row claimed on its own (short autocommit updates, so racing workers
-    never wait on each other), then the claimed rows loaded in one query with everything they
-    share (type, scope areas, issuer, status list, holder; key and images once per chunk)."""
+    """Render a chunk: its rows claimed in one short transaction (``_claim_many``), then the
+    claimed rows loaded in one query with everything they share (type, scope areas, issuer,
+    status list, holder; key, images and layout once per chunk)."""
     counts: dict[str, int] = {}
     for outcome in _render_many(list(ids)):
         counts[outcome] = counts.get(outcome, 0) + 1

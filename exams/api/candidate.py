@@ -242,16 +242,18 @@ class AttemptSaveAnswerApi(LeanJsonApiView, DeliveryApi):
         # retries in order. See irexam/ratelimit.py for what a per-process limit holds.
         ratelimit.check_local(f"save:{attempt_id}", "ATTEMPT_SAVE_RATE", SAVE_RATE_MESSAGE)
         body = _json_object(request)
-        seq = body.get("seq")
-        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 2**62:
-            raise ApplicationError(_("The save's sequence number is not valid."), code="bad_seq")
         if "answer" not in body:
             raise ApplicationError(f"answer: {_('This field is required.')}", code="bad_answer")
         flagged = body.get("flagged", False)
         if not isinstance(flagged, bool):
             raise ApplicationError(f"flagged: {_('Must be a valid boolean.')}", code="bad_answer")
-        result = response_save(
-            token=token, position=position, answer=body["answer"], flagged=flagged, seq=seq, ip=client_ip(request)
+        result = response_save(  # checks seq (bad_seq) before anything is written
+            token=token,
+            position=position,
+            answer=body["answer"],
+            flagged=flagged,
+            seq=body.get("seq"),
+            ip=client_ip(request),
         )
         return Response(
             {"position": position, "accepted": result.accepted, "seq": result.seq, "saved_at": result.saved_at}

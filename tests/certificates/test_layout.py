@@ -213,17 +213,6 @@ def test_the_types_signatories_and_footer_replace_the_issuers_on_the_rendered_ce
 # --------------------------------------------------------------------------- the API
 
 
-def test_the_api_layout_field_refuses_a_bad_option_and_normalises_a_good_one():
-    from rest_framework.exceptions import ValidationError
-
-    from certificates.api.views import LayoutField
-
-    with pytest.raises(ValidationError) as caught:
-        LayoutField().run_validation({"footer_note_en": "x" * (FOOTER_NOTE_MAX + 1)})
-    assert "footer_note_en" in str(caught.value.detail[0]) and "120" in str(caught.value.detail[0])
-    assert LayoutField().run_validation({"accent_color": "#abcdef", "show_scope": True}) == {"accent_color": "#ABCDEF"}
-
-
 def test_the_type_list_api_gives_the_layout(api_as, officer, issuer):
     make_type(issuer, officer, layout={"footer_note_en": FOOTER_EN})
     (listed,) = api_as(officer).get(reverse("api:certificate-types")).json()

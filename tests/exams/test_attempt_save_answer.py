@@ -267,7 +267,7 @@ def raw_put(attempt, position, data: bytes, content_type="application/json"):
         (b"\xff\xfe", "application/json", 400, "parse_error"),
         (b'{"answer": {"choice": "A"}, "seq": 1}', "text/plain", 415, "unsupported_media_type"),
         (b'{"answer": {"choice": "A"}, "seq": 1}', "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-        (b'["answer", 1]', "application/json", 400, "bad_seq"),
+        (b'["answer", 1]', "application/json", 400, "bad_answer"),
         (b'{"seq": 1}', "application/json", 400, "bad_answer"),
         (b'{"answer": {"choice": "A"}, "flagged": "yes", "seq": 1}', "application/json", 400, "bad_answer"),
         (b'{"answer": {"choice": "A"}, "flagged": 1, "seq": 1}', "application/json", 400, "bad_answer"),
